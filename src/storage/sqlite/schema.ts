@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS kv (
   value BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS kv_key_prev_revision ON kv (key, prev_revision);
-CREATE INDEX IF NOT EXISTS kv_key_id ON kv (key, id);
+CREATE INDEX IF NOT EXISTS kv_key_id ON kv (key, id, deleted);
 CREATE TABLE IF NOT EXISTS meta (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
