@@ -69,7 +69,8 @@ export interface OpenedDb {
 export function openDb(path: string): OpenedDb {
   let db: Db;
   try {
-    db = new Database(path, { timeout: 5000 });
+    // A short wait while opening: the only possible holder of the lock is another process.
+    db = new Database(path, { timeout: 500 });
   } catch (err) {
     throw new Error(`cannot open store ${path}: ${describe(err)}`, { cause: err });
   }
@@ -85,7 +86,6 @@ export function openDb(path: string): OpenedDb {
     // NORMAL in WAL mode: a commit is written to the WAL (and so to the OS) but not fsynced.
     // 'fsync' durability fsyncs the WAL itself, off the event loop (see SqliteStore).
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     // Checkpoint into the main file every ~4 MiB of WAL; truncate a WAL that grew past 64 MiB.
     db.pragma('wal_autocheckpoint = 1000');
     db.pragma('journal_size_limit = 67108864');
@@ -103,6 +103,8 @@ export function openDb(path: string): OpenedDb {
     init.immediate();
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new Error(`integrity check failed: ${String(check)}`);
+    // Once open nothing else can hold the lock; the long timeout is a belt for the checkpoint.
+    db.pragma('busy_timeout = 5000');
     const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`).pluck().get() as number | undefined;
     return {
       db,

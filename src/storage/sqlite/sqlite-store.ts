@@ -399,7 +399,11 @@ export class SqliteStore implements Store {
   async compact(revision: number): Promise<void> {
     this.assertOpen();
     if (revision > this.fanout.published) throw new FutureRevisionError(revision, this.fanout.published);
-    if (revision <= this.compactRev) return;
+    if (revision <= this.compactRev) {
+      // Already recorded; wait for its deletions (maybe resumed from an earlier run) to finish.
+      await this.compaction;
+      return;
+    }
     this.db.transaction(() => metaSet(this.db, META.compactRevision, revision))();
     this.compactRev = revision;
     this.compactTarget = revision;
