@@ -5,6 +5,7 @@
 // in one transaction, each one individually compare-and-swapped against the newest row of
 // its key, then acknowledged and fanned out to watchers together.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import {
   CompactedError,
@@ -137,6 +138,20 @@ export class SqliteStore implements Store {
       checkpointIntervalMs: options.checkpointIntervalMs ?? 30_000,
     };
     const opened = openDb(opts.path);
+    if (opts.durability === 'fsync' && opts.path !== ':memory:') {
+      // The WAL file's directory entry must itself survive power loss.
+      try {
+        const dirFd = fs.openSync(path.dirname(path.resolve(opts.path)), 'r');
+        try {
+          fs.fsyncSync(dirFd);
+        } finally {
+          fs.closeSync(dirFd);
+        }
+      } catch (err) {
+        opened.db.close();
+        throw new Error(`cannot open store ${opts.path}: ${(err as Error).message}`, { cause: err });
+      }
+    }
     const store = new SqliteStore(opened.db, opts, opened);
     // An interrupted compaction is finished in the background.
     if (store.compactDone < store.compactRev) store.compaction = store.runCompaction().catch(() => {});
