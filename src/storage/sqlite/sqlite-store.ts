@@ -96,6 +96,7 @@ export class SqliteStore implements Store {
   private compactTarget = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly statements = new Map<string, Statement>();
+  private readonly applyBatch: (writes: PendingWrite[], results: WriteResult[], events: WatchEvent[]) => void;
 
   // fsync durability: batches committed but not yet fsynced, and the one fsync in flight.
   private awaitingSync: CommittedBatch[] = [];
@@ -111,6 +112,9 @@ export class SqliteStore implements Store {
     this.compactRev = opened.compactRevision;
     this.compactDone = opened.compactDone;
     this.compactTarget = opened.compactRevision;
+    this.applyBatch = db.transaction((writes: PendingWrite[], results: WriteResult[], events: WatchEvent[]) => {
+      for (const w of writes) results.push(this.apply(w.op, events));
+    });
     this.fanout = new Fanout(
       {
         read: (prefix, from, to, limit) => this.readHistory(prefix, from, to, limit),
@@ -259,9 +263,7 @@ export class SqliteStore implements Store {
     const results: WriteResult[] = [];
     const events: WatchEvent[] = [];
     try {
-      this.db.transaction(() => {
-        for (const w of writes) results.push(this.apply(w.op, events));
-      })();
+      this.applyBatch(writes, results, events);
     } catch (err) {
       this.revision = before;
       const e = new Error(`store write failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
