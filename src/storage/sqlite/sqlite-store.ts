@@ -193,12 +193,8 @@ export class SqliteStore implements Store {
     }) as [number, string, number, Buffer][];
     const more = limit > 0 && rows.length > limit;
     if (more) rows.length = limit;
-    let count = rows.length;
-    if (more || start !== prefix) {
-      count = this.stmt(`SELECT COUNT(*) ${visible}`)
-        .pluck()
-        .get({ ...params, start: prefix }) as number;
-    }
+    // etcd's count: every visible key from start to the prefix's end, whatever the limit.
+    const count = more ? (this.stmt(`SELECT COUNT(*) ${visible}`).pluck().get(params) as number) : rows.length;
     const kvs = rows.map(([id, key, createRevision, value]): KeyValue => ({ key, value, createRevision, modRevision: id }));
     return { kvs, revision: rev, more, count };
   }
