@@ -4,7 +4,15 @@
 // Several versions of one group/resource (autoscaling v1 and v2) share one prefix; objects are
 // stored in the definition's storageVersion and converted on the way in and out.
 import type { KeyValue } from '../storage/store.js';
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject, ObjectMeta } from '../api/types.js';
+
+/** ObjectMeta as the server writes it (kubernetes-types declares system fields read-only). */
+export type MutableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
+
+/** The object's metadata for writing, created when absent. */
+export function metaOf(obj: KubeObject): MutableMeta {
+  return (obj.metadata ??= {}) as MutableMeta;
+}
 import type { ResourceDefinition } from './registry/types.js';
 
 export interface ServedResource {
@@ -28,11 +36,12 @@ export class ResourceIndex {
   constructor(defs: ResourceDefinition[]) {
     this.all = defs.map((def) => {
       const storageVersion = def.storageVersion ?? def.version;
+      const storageGroup = def.storageGroup ?? def.group;
       return {
         def,
         apiVersion: apiVersionFor(def.group, def.version),
-        prefix: `/registry/${def.group || 'core'}/${def.resource}/`,
-        converts: storageVersion !== def.version && !!def.toStorage && !!def.fromStorage,
+        prefix: `/registry/${storageGroup || 'core'}/${def.resource}/`,
+        converts: (storageVersion !== def.version || storageGroup !== def.group) && !!def.toStorage && !!def.fromStorage,
       };
     });
     for (const r of this.all) this.byPath.set(`${r.def.group}/${r.def.version}/${r.def.resource}`, r);
@@ -96,8 +105,7 @@ export function encodeObject(r: ServedResource, obj: KubeObject): Uint8Array {
 /** Parses stored bytes (in storage version) into the served version with resourceVersion set. */
 export function decodeValue(r: ServedResource, value: Uint8Array, resourceVersion: number): KubeObject {
   const parsed = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')) as KubeObject;
-  parsed.metadata = parsed.metadata ?? {};
-  parsed.metadata.resourceVersion = String(resourceVersion);
+  metaOf(parsed).resourceVersion = String(resourceVersion);
   return r.converts ? r.def.fromStorage!(parsed) : parsed;
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../api/log.js';
 import { CompactedError, type KeyValue, type Store } from '../../storage/store.js';
 import type { PatchFn, SchemaCatalog } from '../deps.js';
 import type { ResourceDefinition, StrategyContext } from '../registry/types.js';
-import { decodeKv, encodeObject, listPrefix, objectKey, type ResourceIndex, type ServedResource } from '../resources.js';
+import { decodeKv, encodeObject, listPrefix, metaOf, objectKey, type ResourceIndex, type ServedResource } from '../resources.js';
 import { compileSelectors } from '../selectors.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 
@@ -286,7 +286,7 @@ export class ObjectService {
     const warnings = this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation);
     this.checkNamespace(r, obj, ns);
     if (r.def.namespaced) await this.requireNamespace(ns!, true);
-    const meta = obj.metadata!;
+    const meta = metaOf(obj);
     const generated = !meta.name && !!meta.generateName;
     if (!meta.name && !meta.generateName) {
       throw errors.invalid(r.def.group, r.def.kind, '', [field.required('metadata.name', 'name or generateName is required')]);
@@ -329,7 +329,7 @@ export class ObjectService {
       const candidate = await u.mutate(decodeKv(r, kv), kv);
       const pinnedRv = u.pinned?.(candidate);
       if (pinnedRv && pinnedRv !== String(kv.modRevision)) throw modifiedConflict(r, name);
-      const meta = (candidate.metadata ??= {});
+      const meta = metaOf(candidate);
       const oldMeta = old.metadata!;
       meta.name = name;
       if (r.def.namespaced) meta.namespace = ns;
@@ -360,7 +360,7 @@ export class ObjectService {
       if (causes.length > 0) throw errors.invalid(r.def.group, r.def.kind, name, causes);
 
       // Removing the last finalizer of an object being deleted (with no grace period pending) deletes it.
-      const cm = candidate.metadata!;
+      const cm = metaOf(candidate);
       if (cm.deletionTimestamp && !(cm.finalizers && cm.finalizers.length > 0) && (cm.deletionGracePeriodSeconds ?? 0) === 0 && !this.hasSpecFinalizers(candidate)) {
         if (u.dryRun) return { obj: candidate, warnings: [], code: 200, deleted: true };
         const res = await this.cfg.store.delete(key, kv.modRevision);
@@ -480,7 +480,7 @@ export class ObjectService {
         const patched = this.cfg.applyPatch('Scale', contentType, this.scaleOf(r, current), patch);
         const replicas = this.scaleReplicas(r, name, patched);
         (current.spec as Record<string, unknown>).replicas = replicas;
-        if (pinned) current.metadata!.resourceVersion = patched.metadata?.resourceVersion;
+        if (pinned) metaOf(current).resourceVersion = patched.metadata?.resourceVersion;
         return current;
       },
       pinned: pinned ? (c) => c.metadata?.resourceVersion : undefined,
@@ -531,7 +531,7 @@ export class ObjectService {
       const { kv } = await this.cfg.store.get(key);
       if (!kv) throw errors.notFound(ref(r), name);
       const obj = decodeKv(r, kv);
-      const meta = obj.metadata!;
+      const meta = metaOf(obj);
       if (opts.preconditions?.uid && opts.preconditions.uid !== meta.uid) {
         throw errors.conflict(ref(r), name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${meta.uid ?? ''}`);
       }
@@ -555,7 +555,7 @@ export class ObjectService {
       if (opts.dryRun) return { obj: plan.obj, warnings: [], code: 202 };
       const res = await this.cfg.store.update(key, encodeObject(r, plan.obj), kv.modRevision);
       if (res.ok) {
-        plan.obj.metadata!.resourceVersion = String(res.kv.modRevision);
+        metaOf(plan.obj).resourceVersion = String(res.kv.modRevision);
         return { obj: plan.obj, warnings: [], code: 202 };
       }
       if (!res.current) throw errors.notFound(ref(r), name);
@@ -569,7 +569,7 @@ export class ObjectService {
    * period, GC finalizers) and leave removal to finalizers / the node agent.
    */
   private planDeletion(r: ServedResource, obj: KubeObject, opts: DeleteOptions): { kind: 'remove' } | { kind: 'mark'; obj: KubeObject } | { kind: 'unchanged' } {
-    const meta = obj.metadata!;
+    const meta = metaOf(obj);
     const before = JSON.stringify(meta);
     let finalizers = [...(meta.finalizers ?? [])];
     const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
