@@ -194,9 +194,10 @@ export function startScheduler(args: StartSchedulerArgs): RunningScheduler {
     };
     const others = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
     try {
-      await pods.patch(pod.metadata?.namespace, pod.metadata?.name ?? '', { status: { conditions: [...others, condition] } }, 'merge', { subresource: 'status' });
+      await pods.updateStatus(pod.metadata?.namespace, { ...pod, status: { ...pod.status, conditions: [...others, condition] } });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) onError(err);
+      // Gone, or changed meanwhile (the next attempt writes it again).
+      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) onError(err);
     }
   }
 

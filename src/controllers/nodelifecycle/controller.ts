@@ -130,22 +130,23 @@ export function startNodeLifecycleController(args: StartNodeLifecycleArgs): Node
     if (isStale(last, t, graceMs)) {
       const conditions = staleConditions(current, t);
       if (conditions) {
-        current = await nodesApi.patch(undefined, name, { status: { conditions } }, 'merge', { subresource: 'status' });
+        // A conflict fails the reconcile; it is retried with backoff on fresh caches.
+        current = await nodesApi.updateStatus(undefined, { ...current, status: { ...current.status, conditions } });
         recorder.event(current, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
         for (const pod of podInformer.cache.byIndex(NODE_NAME_INDEX, name)) {
           const next = podNotReadyConditions(pod, t);
           if (!next) continue;
           try {
-            await podsApi.patch(pod.metadata?.namespace, pod.metadata?.name ?? '', { status: { conditions: next } }, 'merge', { subresource: 'status' });
+            await podsApi.updateStatus(pod.metadata?.namespace, { ...pod, status: { ...pod.status, conditions: next } });
           } catch (err) {
-            if (!(err instanceof ApiError && err.code === 404)) onError(err);
+            if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) onError(err);
           }
         }
       }
     }
     const taints = desiredTaints(current, t);
     if (taints) {
-      current = await nodesApi.patch(undefined, name, { spec: { taints } }, 'merge');
+      current = await nodesApi.update(undefined, { ...current, spec: { ...current.spec, taints } });
       for (const pod of podInformer.cache.byIndex(NODE_NAME_INDEX, name)) podQueue.add(objectKey(pod));
     }
     // Come back when the heartbeat would go stale.
@@ -170,7 +171,7 @@ export function startNodeLifecycleController(args: StartNodeLifecycleArgs): Node
         ...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
         { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(t) },
       ];
-      await podsApi.patch(ns, name, { status: { conditions } }, 'merge', { subresource: 'status' });
+      await podsApi.updateStatus(ns, { ...pod, status: { ...pod.status, conditions } });
       await podsApi.delete(ns, name, { preconditions: { uid: pod.metadata?.uid ?? '' } });
     } catch (err) {
       if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;

@@ -317,10 +317,11 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     if (sameStatus(pod.status, r.status) || (st.lastWritten && sameStatus(st.lastWritten, r.status))) return;
     st.lastWritten = r.status;
     try {
-      await podsApi.patch(pod.metadata?.namespace, pod.metadata?.name ?? '', { status: withNulls(pod.status, r.status) }, 'merge', { subresource: 'status' });
+      // PUT against the cached version: a conflict means a newer one is on its way through the informer.
+      await podsApi.updateStatus(pod.metadata?.namespace, { ...pod, status: r.status });
     } catch (err) {
       st.lastWritten = undefined;
-      if (err instanceof ApiError && err.code === 404) return;
+      if (err instanceof ApiError && (err.code === 404 || err.code === 409)) return;
       throw err;
     }
   }
@@ -382,9 +383,18 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     };
   }
 
-  async function postStatus(n: SimNode): Promise<void> {
-    const current = nodeInformer.cache.get(n.name) ?? (await nodesApi.get(undefined, n.name));
-    await nodesApi.patch(undefined, n.name, { status: nodeStatus(n, current.status) }, 'merge', { subresource: 'status' });
+  /** PUT the node's status, re-reading it on a conflict. */
+  async function postStatus(n: SimNode, known?: core.Node): Promise<void> {
+    let current = known ?? nodeInformer.cache.get(n.name) ?? (await nodesApi.get(undefined, n.name));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await nodesApi.updateStatus(undefined, { ...current, status: nodeStatus(n, current.status) });
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 409) || attempt >= 4) throw err;
+        current = await nodesApi.get(undefined, n.name);
+      }
+    }
   }
 
   async function register(n: SimNode): Promise<void> {
@@ -395,11 +405,11 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       if (!(err instanceof ApiError && err.code === 409)) throw err;
       node = await nodesApi.get(undefined, n.name);
       const want = nodeObject(n);
-      node = await nodesApi.patch(undefined, n.name, { metadata: { labels: want.metadata?.labels } }, 'merge');
+      node = await nodesApi.update(undefined, { ...node, metadata: { ...node.metadata, labels: { ...node.metadata?.labels, ...want.metadata?.labels } } });
     }
     n.uid = node.metadata?.uid;
     n.stopped = node.metadata?.annotations?.[ANNOTATION_NODE_STOPPED] === 'true';
-    await nodesApi.patch(undefined, n.name, { status: nodeStatus(n, node.status) }, 'merge', { subresource: 'status' });
+    await postStatus(n, node);
     if (!n.stopped) await renewLease(n);
   }
 
@@ -577,10 +587,4 @@ function normalize(v: unknown): unknown {
   return v;
 }
 
-/** A merge patch replacing the status: top-level fields we no longer report become null. */
-function withNulls(old: core.PodStatus | undefined, next: core.PodStatus): Record<string, unknown> {
-  const patch: Record<string, unknown> = { ...next };
-  for (const k of Object.keys(old ?? {})) if (!(k in patch)) patch[k] = null;
-  return patch;
-}
 
