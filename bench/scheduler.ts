@@ -7,9 +7,13 @@
 // Prints a table and one JSON line (prefix `BENCH `).
 import { readFileSync } from 'node:fs';
 import type { core } from '../src/api/types.js';
-import { KubeClient, PODS } from '../src/client/index.js';
+import { KubeClient, PODS, SharedInformerFactory } from '../src/client/index.js';
 import { startSimulatedNodes } from '../src/node/sim/index.js';
+import { SchedulerCache } from '../src/scheduler/cache.js';
+import { makePodInfo } from '../src/scheduler/framework/nodeinfo.js';
+import { schedule, type Scheduling } from '../src/scheduler/framework/schedule.js';
 import { startScheduler } from '../src/scheduler/index.js';
+import { defaultProfile } from '../src/scheduler/plugins/registry.js';
 import { Kujira } from '../test/e2e/scheduler-harness.js';
 
 function arg(name: string, def: number): number {
@@ -22,20 +26,49 @@ function rssMiB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : 0;
 }
 
+/** The scheduling step alone (cache + filters + scores + assume), no API: its ceiling. */
+function algorithmOnly(nodeCount: number, podCount: number): { podsPerSecond: number; seconds: number } {
+  const cache = new SchedulerCache();
+  for (let i = 1; i <= nodeCount; i++) {
+    const alloc = { cpu: '4', memory: '8Gi', pods: '110' };
+    cache.setNode({ metadata: { name: `n${i}`, labels: { 'kubernetes.io/hostname': `n${i}` } }, spec: {}, status: { allocatable: alloc, capacity: alloc, conditions: [{ type: 'Ready', status: 'True' }] } });
+  }
+  const state: Scheduling = { profile: defaultProfile(), nextStartIndex: 0, random: Math.random };
+  const t0 = performance.now();
+  for (let i = 0; i < podCount; i++) {
+    const pod: core.Pod = {
+      metadata: { name: `p${i}`, namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: `rs-${i % 10}`, controller: true }] },
+      spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+    };
+    const info = makePodInfo(pod);
+    const r = schedule(state, info, cache.nodeInfos());
+    if (r.kind === 'scheduled') cache.assume(info, r.node);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { podsPerSecond: Math.round(podCount / seconds), seconds: Number(seconds.toFixed(2)) };
+}
+
 async function main(): Promise<void> {
   const nodeCount = arg('nodes', 1000);
   const podCount = arg('pods', 10_000);
   const concurrency = arg('concurrency', 64);
+  // Knobs to see where time goes: --events 0 turns off Scheduled events, --sim 0 runs no pod lifecycle (nodes only bind targets).
+  const events = arg('events', 1) === 1;
+  const simPods = arg('sim', 1) === 1;
   const ns = 'default';
+  const algo = algorithmOnly(nodeCount, podCount);
+  console.log(`scheduling step alone: ${podCount} pods on ${nodeCount} nodes in ${algo.seconds}s = ${algo.podsPerSecond} pods/s`);
   const cluster = await Kujira.up(['--runtime', 'simulated'], 60_000);
   const client = KubeClient.fromKubeconfig(cluster.kubeconfig);
   const quiet = { onError: (e: unknown) => process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`) };
   try {
     const t0 = performance.now();
-    const sim = startSimulatedNodes({ client, count: nodeCount, options: { logs: false, ...quiet } });
+    // One set of informers for the whole process, as `kujira up` should run it.
+    const informers = new SharedInformerFactory(client, quiet);
+    const sim = startSimulatedNodes({ client, count: nodeCount, informers, options: { logs: false, podWorkers: simPods ? 32 : 0, ...quiet } });
     await sim.ready;
     const nodesReadyMs = performance.now() - t0;
-    const scheduler = startScheduler({ client, options: { events: true, ...quiet } });
+    const scheduler = startScheduler({ client, informers, options: { events, ...quiet } });
     await scheduler.ready;
 
     const pods = client.resource(PODS);
@@ -83,6 +116,8 @@ async function main(): Promise<void> {
     const result = {
       bench: 'scheduler',
       nodes: nodeCount,
+      events,
+      simPods,
       pods: podCount,
       seconds: Number(seconds.toFixed(2)),
       podsPerSecond: Math.round(podCount / seconds),
@@ -90,6 +125,7 @@ async function main(): Promise<void> {
       nodesReadySeconds: Number((nodesReadyMs / 1000).toFixed(2)),
       serverRssMiB: rssMiB(cluster.pid),
       benchProcessRssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+      algorithmOnlyPodsPerSecond: algo.podsPerSecond,
       stats: scheduler.stats(),
     };
     console.log(`| nodes | pods | seconds | pods/s (create→bound) | creates/s | server RSS MiB | sim+scheduler RSS MiB |`);
@@ -98,6 +134,7 @@ async function main(): Promise<void> {
     console.log(`BENCH ${JSON.stringify(result)}`);
     await scheduler.stop();
     await sim.stop();
+    await informers.stop();
   } finally {
     client.close();
     await cluster.down();

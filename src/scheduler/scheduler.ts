@@ -99,6 +99,7 @@ export function startScheduler(args: StartSchedulerArgs): RunningScheduler {
   const maxInflight = opts.maxInflightBindings ?? 256;
   const events = opts.events ?? true;
   let inflight = 0;
+  const pending = new Set<Promise<void>>();
   let slotWaiter: (() => void) | undefined;
   let stopped = false;
 
@@ -213,7 +214,10 @@ export function startScheduler(args: StartSchedulerArgs): RunningScheduler {
     if (result.kind === 'scheduled') {
       cache.assume(info, result.node);
       inflight++;
-      void bind(pod, key, result.node).finally(() => {
+      const binding = bind(pod, key, result.node);
+      pending.add(binding);
+      void binding.finally(() => {
+        pending.delete(binding);
         inflight--;
         const w = slotWaiter;
         slotWaiter = undefined;
@@ -222,7 +226,9 @@ export function startScheduler(args: StartSchedulerArgs): RunningScheduler {
     } else {
       stats.unschedulable++;
       queue.unschedulable(key);
-      void recordUnschedulable(pod, result.message);
+      const write = recordUnschedulable(pod, result.message);
+      pending.add(write);
+      void write.finally(() => pending.delete(write));
     }
   }
 
@@ -276,6 +282,7 @@ export function startScheduler(args: StartSchedulerArgs): RunningScheduler {
       expiry?.cancel();
       slotWaiter?.();
       await running.catch(onError);
+      while (pending.size > 0) await Promise.allSettled([...pending]);
       await recorder.flush();
       if (ownFactory) await factory.stop();
     },

@@ -196,8 +196,18 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     pump();
   }
 
+  const inflightWork = new Set<Promise<unknown>>();
+  function track<R>(p: Promise<R>): Promise<R> {
+    inflightWork.add(p);
+    void p.then(
+      () => inflightWork.delete(p),
+      () => inflightWork.delete(p),
+    );
+    return p;
+  }
+
   function pump(): void {
-    while (activeWorkers < maxWorkers && head < order.length) {
+    while (!stopped && activeWorkers < maxWorkers && head < order.length) {
       const key = order[head++]!;
       if (head > 4096 && head * 2 > order.length) {
         order.splice(0, head);
@@ -206,7 +216,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       dirty.delete(key);
       activeWorkers++;
       processing.add(key);
-      void processPod(key)
+      void track(processPod(key))
         .catch(onError)
         .finally(() => {
           processing.delete(key);
@@ -451,7 +461,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     if (n.stopped || n.repairing || stopped) return;
     if (findCondition(node.status?.conditions, 'Ready')?.status === 'True') return;
     n.repairing = true;
-    void writeLimit(() => postStatus(n))
+    void track(writeLimit(() => postStatus(n)))
       .catch(onError)
       .finally(() => (n.repairing = false));
   }
@@ -466,7 +476,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       n.renewAt += renewMs;
       if (n.renewAt <= t) n.renewAt = t + renewMs;
       if (n.stopped) continue;
-      void writeLimit(() => renewLease(n)).catch(onError);
+      void track(writeLimit(() => renewLease(n))).catch(onError);
     }
     leaseTimer = baseClock.setTimer(leaseTick, tickMs);
   }
@@ -478,10 +488,12 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     if (value) return;
     // Back from the dead: heartbeat now, say Ready, catch up on every pod.
     n.renewAt = now() + renewMs;
-    void writeLimit(async () => {
-      await renewLease(n);
-      await postStatus(n);
-    }).catch(onError);
+    void track(
+      writeLimit(async () => {
+        await renewLease(n);
+        await postStatus(n);
+      }),
+    ).catch(onError);
     for (const pod of podInformer.cache.byIndex(NODE_NAME_INDEX, name)) markDirty(objectKey(pod));
   }
 
@@ -562,6 +574,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       leaseTimer?.cancel();
       wakeTimer?.cancel();
       await ready.catch(() => undefined);
+      while (inflightWork.size > 0) await Promise.allSettled([...inflightWork]);
       await logServer?.close();
       if (ownFactory) await factory.stop();
     },
