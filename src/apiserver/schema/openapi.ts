@@ -209,7 +209,7 @@ function resourcePaths(r: ResourceDefinition): Record<string, Json> {
       }),
     };
   }
-  if (r.resource === 'pods' && r.group === '') {
+  if (r.subresources.eviction) {
     const et: OpTarget = { group: 'policy', version: 'v1', kind: 'Eviction', def: EVICTION };
     out[`${coll}/{name}/eviction`] = {
       parameters: pathParams(true),
