@@ -32,6 +32,8 @@ export class StartupError extends Error {
 
 export interface Cluster {
   api: RunningApiServer;
+  /** The store, for in-process tests and benchmarks (components never touch it). */
+  store: Store;
   context: ClusterContext;
   stop(): Promise<void>;
 }
@@ -136,5 +138,5 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     throw new StartupError(`cannot start components: ${(err as Error).message}`, { cause: err });
   }
   log.info('cluster up', { url: api.url, dataDir, ms: (performance.now() - t0).toFixed(0) });
-  return { api, context, stop };
+  return { api, store, context, stop };
 }
