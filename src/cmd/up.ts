@@ -12,7 +12,7 @@ import { builtinResources } from '../apiserver/registry/index.js';
 import { ApiServer, type RunningApiServer } from '../apiserver/server.js';
 import type { Store } from '../storage/store.js';
 import { openSqliteStore } from '../storage/sqlite/index.js';
-import { loadPatchEngine, loadSchemaCatalog } from './api-parts.js';
+import { patchEngine, schemaCatalog } from './api-parts.js';
 import { components, type ClusterContext, type RunningComponent } from './components.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { renderKubeconfig } from './kubeconfig.js';
@@ -80,7 +80,8 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
   }
 
   const resources = builtinResources();
-  const [schema, applyPatch] = await Promise.all([loadSchemaCatalog(resources, log), loadPatchEngine(log)]);
+  const schema = schemaCatalog(resources);
+  const applyPatch = patchEngine;
   const server = new ApiServer({
     store,
     resources,
