@@ -30,6 +30,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Milliseconds to wait for the ready line. */
   timeoutMs?: number;
+  /** Remove the data dir on dispose (default: only when the harness made it). */
+  ownsDir?: boolean;
 }
 
 export class TestCluster {
@@ -74,7 +76,7 @@ export class TestCluster {
         reject(new Error(`kujira up exited with ${code}\n${logs.stderr}`));
       });
     });
-    return new TestCluster(dataDir, opts.dataDir === undefined, child, url, performance.now() - t0, logs);
+    return new TestCluster(dataDir, opts.ownsDir ?? opts.dataDir === undefined, child, url, performance.now() - t0, logs);
   }
 
   /** SIGTERM and wait for a clean exit; returns the exit code. */
