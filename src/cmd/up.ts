@@ -115,6 +115,11 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     log,
     kubeconfigPath,
     tokenFile,
+    ensureToken: async (user, groups) => {
+      const token = await ensureToken(tokenFile, user, groups);
+      tokens.reload(await readTokenFile(tokenFile));
+      return token;
+    },
   };
   const running: RunningComponent[] = [];
   const stop = async () => {

@@ -342,3 +342,109 @@ describe('API server over HTTPS', () => {
     });
   });
 });
+
+describe('API server: field validation, initial events, collections, logs, tokens', () => {
+  let c: InProcessCluster;
+  before(async () => {
+    c = await InProcessCluster.start();
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  it('warns about unknown fields with fieldValidation=Warn and ignores them with Ignore', async () => {
+    const body = { ...pod('warned'), spec: { containers: [{ name: 'c', image: 'nginx' }], containres: [] } };
+    const warn = await c.req('POST', '/api/v1/namespaces/default/pods?fieldValidation=Warn', { body });
+    assert.equal(warn.status, 201);
+    assert.equal(warn.headers.warning, '299 - "unknown field \\"spec.containres\\""');
+    const ignore = await c.req('POST', '/api/v1/namespaces/default/pods?fieldValidation=Ignore', { body: { ...body, metadata: { name: 'ignored' } } });
+    assert.equal(ignore.status, 201);
+    assert.equal(ignore.headers.warning, undefined);
+    const strict = await c.req('POST', '/api/v1/namespaces/default/pods?fieldValidation=Strict', { body: { ...body, metadata: { name: 'strict' } } });
+    assert.equal(strict.status, 400);
+    assert.equal(strict.json().message, 'strict decoding error: unknown field "spec.containres"');
+    assert.equal((await c.req('GET', '/api/v1/namespaces/default/pods/strict')).status, 404);
+  });
+
+  it('answers fields of the wrong type with a 400 Status naming the field', async () => {
+    const r = await c.req('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'typed' }, spec: { replicas: 'three' } },
+    });
+    assert.equal(r.status, 400);
+    assert.equal(r.json().reason, 'BadRequest');
+    assert.match(r.json().message, /spec\.replicas/);
+  });
+
+  it('sends initial events and the initial-events-end bookmark with sendInitialEvents', async () => {
+    await c.req('POST', '/api/v1/namespaces/default/pods', { body: pod('initial') });
+    const w = c.watch('/api/v1/namespaces/default/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
+    await eventually(() => w.events.some((e) => e.type === 'BOOKMARK'), 'initial-events-end bookmark');
+    const bookmark = w.events.find((e) => e.type === 'BOOKMARK');
+    assert.equal(bookmark.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+    assert.ok(w.events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'initial'));
+    w.close();
+  });
+
+  it('deletes a collection by label selector', async () => {
+    await c.req('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'coll' } } });
+    for (const [name, app] of [['c1', 'gone'], ['c2', 'gone'], ['c3', 'stays']]) {
+      await c.req('POST', '/api/v1/namespaces/coll/pods', { body: pod(name, { app }) });
+    }
+    const r = await c.req('DELETE', '/api/v1/namespaces/coll/pods?labelSelector=app%3Dgone');
+    assert.equal(r.status, 200);
+    assert.equal(r.json().items.length, 2);
+    const left = (await c.req('GET', '/api/v1/namespaces/coll/pods')).json();
+    assert.deepEqual(left.items.map((p: { metadata: { name: string } }) => p.metadata.name), ['c3']);
+  });
+
+  it('explains why pods/log cannot be served when the pod has no node or the node no endpoint', async () => {
+    await c.req('POST', '/api/v1/namespaces/default/pods', { body: pod('logless') });
+    const unbound = await c.req('GET', '/api/v1/namespaces/default/pods/logless/log');
+    assert.equal(unbound.status, 400);
+    assert.equal(unbound.json().message, 'pod logless does not have a host assigned');
+    await c.req('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'no-endpoint' } } });
+    await c.req('POST', '/api/v1/namespaces/default/pods/logless/binding', { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'logless' }, target: { kind: 'Node', name: 'no-endpoint' } } });
+    const noEndpoint = await c.req('GET', '/api/v1/namespaces/default/pods/logless/log');
+    assert.equal(noEndpoint.status, 503);
+    assert.match(noEndpoint.json().message, /node "no-endpoint" has no kubelet endpoint/);
+  });
+
+  it('proxies pods/log to the node agent with the kubelet client certificate', async () => {
+    const { createServer } = await import('node:https');
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const pki = join(c.dataDir, 'pki');
+    const seen: { path: string; cn: string }[] = [];
+    const kubelet = createServer(
+      { cert: await readFile(join(pki, 'apiserver.crt')), key: await readFile(join(pki, 'apiserver.key')), requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
+        seen.push({ path: req.url ?? '', cn: String(peer.subject?.CN ?? '') });
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('line one\nline two\n');
+      },
+    );
+    await new Promise<void>((r) => kubelet.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (kubelet.address() as { port: number }).port;
+      await c.req('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'with-endpoint' } } });
+      const node = (await c.req('GET', '/api/v1/nodes/with-endpoint')).json();
+      node.status = { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } };
+      assert.equal((await c.req('PUT', '/api/v1/nodes/with-endpoint/status', { body: node })).status, 200);
+      await c.req('POST', '/api/v1/namespaces/default/pods', { body: pod('logged') });
+      await c.req('POST', '/api/v1/namespaces/default/pods/logged/binding', { body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'logged' }, target: { kind: 'Node', name: 'with-endpoint' } } });
+      const r = await c.req('GET', '/api/v1/namespaces/default/pods/logged/log?tailLines=2&timestamps=true');
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'line one\nline two\n');
+      assert.deepEqual(seen, [{ path: '/containerLogs/default/logged/c?tailLines=2&timestamps=true', cn: 'kube-apiserver-kubelet-client' }]);
+    } finally {
+      kubelet.close();
+    }
+  });
+
+  it('accepts tokens added at run time (e.g. a node-join token)', async () => {
+    const token = await c.cluster.context.ensureToken('system:node:join', ['system:bootstrappers']);
+    assert.equal((await c.req('GET', '/api/v1/namespaces', { token })).status, 200);
+    assert.equal(await c.cluster.context.ensureToken('system:node:join', ['system:bootstrappers']), token);
+  });
+});
