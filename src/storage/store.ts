@@ -33,7 +33,10 @@ export interface ListResult {
   revision: number;
   /** True when more keys under the prefix remain after the last one returned. */
   more: boolean;
-  /** Total number of keys under the prefix at that revision (like etcd's count). */
+  /**
+   * Number of keys in the range read at that revision, as etcd's count: from startKey (or the prefix)
+   * to the end of the prefix, regardless of limit. Without startKey: every key under the prefix.
+   */
   count: number;
 }
 

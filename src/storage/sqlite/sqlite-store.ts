@@ -5,6 +5,7 @@
 // in one transaction, each one individually compare-and-swapped against the newest row of
 // its key, then acknowledged and fanned out to watchers together.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import {
   CompactedError,
@@ -95,6 +96,7 @@ export class SqliteStore implements Store {
   private compactTarget = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly statements = new Map<string, Statement>();
+  private readonly applyBatch: (writes: PendingWrite[], results: WriteResult[], events: WatchEvent[]) => void;
 
   // fsync durability: batches committed but not yet fsynced, and the one fsync in flight.
   private awaitingSync: CommittedBatch[] = [];
@@ -110,6 +112,9 @@ export class SqliteStore implements Store {
     this.compactRev = opened.compactRevision;
     this.compactDone = opened.compactDone;
     this.compactTarget = opened.compactRevision;
+    this.applyBatch = db.transaction((writes: PendingWrite[], results: WriteResult[], events: WatchEvent[]) => {
+      for (const w of writes) results.push(this.apply(w.op, events));
+    });
     this.fanout = new Fanout(
       {
         read: (prefix, from, to, limit) => this.readHistory(prefix, from, to, limit),
@@ -137,6 +142,20 @@ export class SqliteStore implements Store {
       checkpointIntervalMs: options.checkpointIntervalMs ?? 30_000,
     };
     const opened = openDb(opts.path);
+    if (opts.durability === 'fsync' && opts.path !== ':memory:') {
+      // The WAL file's directory entry must itself survive power loss.
+      try {
+        const dirFd = fs.openSync(path.dirname(path.resolve(opts.path)), 'r');
+        try {
+          fs.fsyncSync(dirFd);
+        } finally {
+          fs.closeSync(dirFd);
+        }
+      } catch (err) {
+        opened.db.close();
+        throw new Error(`cannot open store ${opts.path}: ${(err as Error).message}`, { cause: err });
+      }
+    }
     const store = new SqliteStore(opened.db, opts, opened);
     // An interrupted compaction is finished in the background.
     if (store.compactDone < store.compactRev) store.compaction = store.runCompaction().catch(() => {});
@@ -174,12 +193,8 @@ export class SqliteStore implements Store {
     }) as [number, string, number, Buffer][];
     const more = limit > 0 && rows.length > limit;
     if (more) rows.length = limit;
-    let count = rows.length;
-    if (more || start !== prefix) {
-      count = this.stmt(`SELECT COUNT(*) ${visible}`)
-        .pluck()
-        .get({ ...params, start: prefix }) as number;
-    }
+    // etcd's count: every visible key from start to the prefix's end, whatever the limit.
+    const count = more ? (this.stmt(`SELECT COUNT(*) ${visible}`).pluck().get(params) as number) : rows.length;
     const kvs = rows.map(([id, key, createRevision, value]): KeyValue => ({ key, value, createRevision, modRevision: id }));
     return { kvs, revision: rev, more, count };
   }
@@ -244,9 +259,7 @@ export class SqliteStore implements Store {
     const results: WriteResult[] = [];
     const events: WatchEvent[] = [];
     try {
-      this.db.transaction(() => {
-        for (const w of writes) results.push(this.apply(w.op, events));
-      })();
+      this.applyBatch(writes, results, events);
     } catch (err) {
       this.revision = before;
       const e = new Error(`store write failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
