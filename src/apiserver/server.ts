@@ -92,6 +92,7 @@ export class ApiServer {
   stop(): void {
     this.shuttingDown = true;
     this.lifecycle.stop();
+    this.resources.endWatches();
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -229,7 +230,8 @@ export class ApiServer {
             new Promise<void>((done) => {
               this.stop();
               server.close(() => done());
-              server.closeAllConnections();
+              // Let the ended watch streams flush, then drop idle keep-alive connections.
+              setImmediate(() => server.closeAllConnections());
             }),
         });
       });

@@ -27,6 +27,11 @@ export interface ClusterContext {
   kubeconfigPath: string;
   /** Token file (Kubernetes static token CSV) the API server authenticates bearer tokens against. */
   tokenFile: string;
+  /**
+   * Returns the bearer token of `user` (e.g. a node-join identity), creating it in the token file
+   * when absent; the API server accepts it at once.
+   */
+  ensureToken(user: string, groups: string[]): Promise<string>;
 }
 
 export interface ComponentHandle {

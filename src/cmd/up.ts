@@ -12,7 +12,7 @@ import { builtinResources } from '../apiserver/registry/index.js';
 import { ApiServer, type RunningApiServer } from '../apiserver/server.js';
 import type { Store } from '../storage/store.js';
 import { openSqliteStore } from '../storage/sqlite/index.js';
-import { loadPatchEngine, loadSchemaCatalog } from './api-parts.js';
+import { patchEngine, schemaCatalog } from './api-parts.js';
 import { components, type ClusterContext, type RunningComponent } from './components.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { renderKubeconfig } from './kubeconfig.js';
@@ -32,6 +32,8 @@ export class StartupError extends Error {
 
 export interface Cluster {
   api: RunningApiServer;
+  /** The store, for in-process tests and benchmarks (components never touch it). */
+  store: Store;
   context: ClusterContext;
   stop(): Promise<void>;
 }
@@ -78,7 +80,8 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
   }
 
   const resources = builtinResources();
-  const [schema, applyPatch] = await Promise.all([loadSchemaCatalog(resources, log), loadPatchEngine(log)]);
+  const schema = schemaCatalog(resources);
+  const applyPatch = patchEngine;
   const server = new ApiServer({
     store,
     resources,
@@ -112,6 +115,11 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     log,
     kubeconfigPath,
     tokenFile,
+    ensureToken: async (user, groups) => {
+      const token = await ensureToken(tokenFile, user, groups);
+      tokens.reload(await readTokenFile(tokenFile));
+      return token;
+    },
   };
   const running: RunningComponent[] = [];
   const stop = async () => {
@@ -136,5 +144,5 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     throw new StartupError(`cannot start components: ${(err as Error).message}`, { cause: err });
   }
   log.info('cluster up', { url: api.url, dataDir, ms: (performance.now() - t0).toFixed(0) });
-  return { api, context, stop };
+  return { api, store, context, stop };
 }
