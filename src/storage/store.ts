@@ -33,16 +33,28 @@ export interface ListResult {
   revision: number;
   /** True when more keys under the prefix remain after the last one returned. */
   more: boolean;
-  /** Total number of keys under the prefix at that revision (like etcd's count). */
+  /**
+   * Number of keys in the range read at that revision, as etcd's count: from startKey (or the prefix)
+   * to the end of the prefix, regardless of limit. Without startKey: every key under the prefix.
+   */
   count: number;
 }
 
 /** Outcome of a guarded write (etcd Txn: compare modRevision, then put/delete). */
 export type WriteResult =
+  /**
+   * The write happened at `revision`. For create/update `kv` is the new value (modRevision = revision);
+   * for delete it is the value that was deleted (etcd's prevKv), still carrying its last modRevision.
+   */
   | { ok: true; revision: number; kv: KeyValue }
   /** The guard failed: `current` is what is stored now (undefined = key absent). */
   | { ok: false; current: KeyValue | undefined };
 
+/**
+ * A put's `kv` is the new value; `prevKv` is undefined when the put created the key.
+ * A delete's `kv` carries only the key and the deletion's modRevision (createRevision 0, empty value),
+ * as in etcd; the deleted value is `prevKv`.
+ */
 export type WatchEvent =
   | { type: 'put'; kv: KeyValue; prevKv: KeyValue | undefined }
   | { type: 'delete'; kv: KeyValue; prevKv: KeyValue | undefined };
@@ -55,11 +67,21 @@ export interface WatchOptions {
 export interface Watch {
   /** Stops delivery; idempotent. */
   cancel(): void;
+  /**
+   * Asks for one onProgress as soon as every event up to the store's current revision has been
+   * delivered (etcd's RequestProgress). Used e.g. for the bookmark that ends initial events.
+   */
+  requestProgress(): void;
 }
 
 export interface WatchCallbacks {
-  /** Events in revision order; a batch never spans out of order. */
-  onEvents(events: WatchEvent[]): void;
+  /**
+   * Events in revision order; a batch never spans out of order. Returning a promise applies
+   * back-pressure: no further batch is delivered until it settles (a rejection ends the watch).
+   * Events arriving meanwhile are buffered up to a bound; past it the watch ends with
+   * WatchOverflowError (the client re-watches or re-lists), so a slow watcher never blocks writers.
+   */
+  onEvents(events: WatchEvent[]): void | Promise<void>;
   /** The watch ended because the store closed, fell too far behind, or fromRevision was compacted. */
   onError(err: Error): void;
   /** Progress notification (etcd's): every event up to `revision` has been delivered. Used for bookmarks. */
@@ -67,6 +89,7 @@ export interface WatchCallbacks {
 }
 
 export interface Store {
+  /** Read as of opts.revision (default newest). Below the compacted revision → CompactedError; above the current → FutureRevisionError. */
   get(key: string, opts?: { revision?: number }): Promise<GetResult>;
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Create when the key is absent (etcd: compare createRevision == 0). */
@@ -99,5 +122,24 @@ export class StoreClosedError extends Error {
   constructor() {
     super('store is closed');
     this.name = 'StoreClosedError';
+  }
+}
+
+/** A read or watch asked for a revision the store has not reached yet (etcd's ErrFutureRev). */
+export class FutureRevisionError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly current: number,
+  ) {
+    super(`required revision ${requested} is a future revision (current is ${current})`);
+    this.name = 'FutureRevisionError';
+  }
+}
+
+/** A watcher fell too far behind (its buffer of undelivered events overflowed); the watch is ended. */
+export class WatchOverflowError extends Error {
+  constructor(readonly buffered: number) {
+    super(`watcher fell behind by more than ${buffered} events`);
+    this.name = 'WatchOverflowError';
   }
 }

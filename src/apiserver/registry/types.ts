@@ -48,6 +48,12 @@ export interface ResourceDefinition {
    * the storage version and converters. Objects are stored in `storageVersion`.
    */
   storageVersion?: string;
+  /**
+   * When objects of this definition are stored under another group's resource (events.k8s.io/v1
+   * events live in core v1 events), that group; absent = `group`. toStorage/fromStorage then
+   * convert to and from the other group's storage version.
+   */
+  storageGroup?: string;
   toStorage?(obj: KubeObject): KubeObject;
   fromStorage?(obj: KubeObject): KubeObject;
 
@@ -70,6 +76,12 @@ export interface ResourceDefinition {
   tableColumns: TableColumn[];
   /** One row of cells, same order as tableColumns. */
   tableRow(obj: KubeObject, ctx: StrategyContext): unknown[];
+  /**
+   * How a DELETE proceeds. Absent = delete at once. Pods: bound, non-terminal pods get a
+   * graceful deletion (deletionTimestamp + deletionGracePeriodSeconds = graceSeconds, removed
+   * later by the node agent); graceSeconds 0 means delete now.
+   */
+  gracefulDelete?(obj: KubeObject, requestedGraceSeconds: number | undefined): { graceSeconds: number };
   /** Supported field selectors beyond metadata.name / metadata.namespace, returning the field's string value. */
   fieldSelectors: Record<string, (obj: KubeObject) => string | undefined>;
 }

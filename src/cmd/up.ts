@@ -1,0 +1,140 @@
+// `kujira up`: the composition root. It prepares the data dir (PKI, tokens, store), starts the API
+// server, writes the admin kubeconfig, then starts every in-process component with an admin API
+// client configuration. Components talk to the cluster only through the HTTPS API.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../api/log.js';
+import { createAuthenticator } from '../apiserver/auth/authn.js';
+import { ensureToken, readTokenFile, TokenAuthenticator } from '../apiserver/auth/tokens.js';
+import { ensurePki } from '../apiserver/certs/pki.js';
+import { builtinResources } from '../apiserver/registry/index.js';
+import { ApiServer, type RunningApiServer } from '../apiserver/server.js';
+import type { Store } from '../storage/store.js';
+import { openSqliteStore } from '../storage/sqlite/index.js';
+import { loadPatchEngine, loadSchemaCatalog } from './api-parts.js';
+import { components, type ClusterContext, type RunningComponent } from './components.js';
+import type { FlagSpec, FlagValues } from './flags.js';
+import { renderKubeconfig } from './kubeconfig.js';
+
+export const upFlags: FlagSpec[] = [
+  { name: 'data-dir', type: 'string', default: '~/.kujira', description: 'Directory holding everything the cluster keeps (store, certificates, kubeconfig)' },
+  { name: 'address', type: 'string', default: '127.0.0.1', description: 'Address the API server listens on' },
+  { name: 'port', type: 'int', default: 6443, description: 'HTTPS port of the API server (0 = any free port)' },
+  { name: 'runtime', type: 'string', default: 'auto', choices: ['auto', 'containerd', 'simulated'], description: 'Container runtime of the local node' },
+  { name: 'simulated-nodes', type: 'int', default: 0, description: 'Number of simulated nodes to run' },
+];
+
+/** A start-up failure with the message the user sees; `kujira up` exits non-zero with it. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export interface Cluster {
+  api: RunningApiServer;
+  context: ClusterContext;
+  stop(): Promise<void>;
+}
+
+function expandHome(p: string): string {
+  return p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
+}
+
+async function prepareDataDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const probe = join(dir, `.write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (err) {
+    throw new StartupError(`data dir ${dir} is not writable: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export async function startCluster(flags: FlagValues, log: Logger): Promise<Cluster> {
+  const t0 = performance.now();
+  const dataDir = resolve(expandHome(String(flags['data-dir'])));
+  const address = String(flags.address);
+  const port = Number(flags.port);
+  await prepareDataDir(dataDir);
+
+  const pkiDir = join(dataDir, 'pki');
+  let pki;
+  try {
+    pki = await ensurePki(pkiDir, [address]);
+  } catch (err) {
+    throw new StartupError(`cannot prepare certificates in ${pkiDir}: ${(err as Error).message}`, { cause: err });
+  }
+  const tokenFile = join(pkiDir, 'tokens.csv');
+  const adminToken = await ensureToken(tokenFile, 'kujira-admin', ['system:masters']);
+  const tokens = new TokenAuthenticator(await readTokenFile(tokenFile));
+
+  const dbPath = join(dataDir, 'kujira.db');
+  let store: Store;
+  try {
+    store = await openSqliteStore({ path: dbPath });
+  } catch (err) {
+    throw new StartupError(`cannot open the store: ${(err as Error).message}`, { cause: err });
+  }
+
+  const resources = builtinResources();
+  const [schema, applyPatch] = await Promise.all([loadSchemaCatalog(resources, log), loadPatchEngine(log)]);
+  const server = new ApiServer({
+    store,
+    resources,
+    schema,
+    applyPatch,
+    authenticate: createAuthenticator(tokens),
+    log: log.child('apiserver'),
+    kubeletClient: pki.kubeletClient,
+  });
+  let api: RunningApiServer;
+  try {
+    await server.start();
+    api = await server.listen({ address, port, tls: { ca: pki.ca.cert, cert: pki.serving.cert, key: pki.serving.key } });
+  } catch (err) {
+    server.stop();
+    await store.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new StartupError(`cannot listen on ${address}:${port}: address already in use`, { cause: err });
+    if (e.code === 'EADDRNOTAVAIL') throw new StartupError(`cannot listen on ${address}:${port}: address not available on this machine`, { cause: err });
+    if (e.code === 'EACCES') throw new StartupError(`cannot listen on ${address}:${port}: permission denied`, { cause: err });
+    throw err;
+  }
+
+  const kubeconfigPath = join(dataDir, 'kubeconfig');
+  await writeFile(kubeconfigPath, renderKubeconfig({ server: api.url, caPem: pki.ca.cert, clientCertPem: pki.admin.cert, clientKeyPem: pki.admin.key }), { mode: 0o600 });
+
+  const context: ClusterContext = {
+    api: { server: api.url, caPem: pki.ca.cert, token: adminToken, certPem: pki.admin.cert, keyPem: pki.admin.key },
+    dataDir,
+    flags,
+    log,
+    kubeconfigPath,
+    tokenFile,
+  };
+  const running: RunningComponent[] = [];
+  const stop = async () => {
+    for (const c of running.reverse()) {
+      try {
+        await c.stop();
+      } catch (err) {
+        log.warn('component did not stop cleanly', { component: c.name, err: (err as Error).message });
+      }
+    }
+    await api.close();
+    await store.close();
+  };
+  try {
+    for (const c of components()) {
+      const handle = await c.start(context);
+      running.push({ name: c.name, stop: handle.stop });
+      log.info('component started', { component: c.name });
+    }
+  } catch (err) {
+    await stop();
+    throw new StartupError(`cannot start components: ${(err as Error).message}`, { cause: err });
+  }
+  log.info('cluster up', { url: api.url, dataDir, ms: (performance.now() - t0).toFixed(0) });
+  return { api, context, stop };
+}
