@@ -62,8 +62,10 @@ async function prepareDataDir(dir: string): Promise<void> {
   }
 }
 
-export async function startCluster(flags: FlagValues, log: Logger): Promise<Cluster> {
+export async function startCluster(given: FlagValues, log: Logger): Promise<Cluster> {
   const t0 = performance.now();
+  // Callers that embed a cluster (tests, benchmarks) name only the flags they care about.
+  const flags: FlagValues = { ...Object.fromEntries(upFlags.map((f) => [f.name, f.default])), ...given };
   const dataDir = resolve(expandHome(String(flags['data-dir'])));
   const address = String(flags.address);
   const port = Number(flags.port);
