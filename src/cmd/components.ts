@@ -137,3 +137,19 @@ export function components(deps: ComponentDeps): Component[] {
     },
   ];
 }
+
+/**
+ * Filters components by a `--controllers` value, read as kube-controller-manager reads its flag:
+ * "*" is every component, "name" adds one, "-name" removes one, and "" is none.
+ */
+export function enabledComponents(all: Component[], spec: string): Component[] {
+  const names = new Set<string>();
+  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (raw === '*') all.forEach((c) => names.add(c.name));
+    else if (raw.startsWith('-')) names.delete(raw.slice(1));
+    else names.add(raw);
+  }
+  const unknown = [...names].filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length) throw new Error(`unknown component(s) in --controllers: ${unknown.join(', ')}`);
+  return all.filter((c) => names.has(c.name));
+}
