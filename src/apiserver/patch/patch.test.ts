@@ -199,6 +199,15 @@ const cases: Case[] = [
     check: (o) => assert.equal(o.metadata.annotations['example.com/owner'], 'me'),
   },
   {
+    name: 'server-side apply body (YAML) merges like a strategic patch',
+    type: 'application/apply-patch+yaml',
+    patch: 'spec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n      - name: kuard\n        image: kuard:3\n',
+    check: (o) => {
+      assert.equal(o.spec.replicas, 4);
+      assert.deepEqual(o.spec.template.spec.containers.map((c: any) => c.image), ['kuard:3', 'envoy:1']);
+    },
+  },
+  {
     name: 'raw JSON text body with charset parameter',
     type: `${SMP}; charset=utf-8`,
     patch: '{"spec":{"replicas":7}}',

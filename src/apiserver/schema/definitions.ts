@@ -15,6 +15,7 @@ export interface Schema {
   $ref?: string;
   default?: unknown;
   enum?: unknown[];
+  oneOf?: Schema[];
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];
   'x-kubernetes-patch-strategy'?: string;
@@ -52,6 +53,12 @@ function decorate(schemas: Record<string, Schema>): void {
       if (m.listMapKeys) p['x-kubernetes-list-map-keys'] = m.listMapKeys;
     }
   }
+  // In v3 documents Kubernetes describes these two as oneOf (no `type`), so kubectl explain
+  // prints them by name: <IntOrString>, <Quantity>. The v2 document uses plain strings.
+  const ios = schemas[INT_OR_STRING];
+  if (ios) schemas[INT_OR_STRING] = { description: ios.description, format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] };
+  const qty = schemas[QUANTITY];
+  if (qty) schemas[QUANTITY] = { description: qty.description, oneOf: [{ type: 'string' }, { type: 'number' }] };
   schemas[PATCH] = {
     description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
     type: 'object',

@@ -3,7 +3,7 @@
 // unknown-field checks to us) and one swagger 2.0 document.
 import { createHash } from 'node:crypto';
 import type { ResourceDefinition } from '../registry/types.js';
-import { definitions, kindDefinition, PATCH, REF_PREFIX, type Schema } from './definitions.js';
+import { definitions, INT_OR_STRING, kindDefinition, PATCH, QUANTITY, REF_PREFIX, type Schema } from './definitions.js';
 import { definitionsJSON } from './definitions.gen.js';
 
 type Json = Record<string, unknown>;
@@ -209,7 +209,7 @@ function resourcePaths(r: ResourceDefinition): Record<string, Json> {
       }),
     };
   }
-  if (r.resource === 'pods' && r.group === '') {
+  if (r.subresources.eviction) {
     const et: OpTarget = { group: 'policy', version: 'v1', kind: 'Eviction', def: EVICTION };
     out[`${coll}/{name}/eviction`] = {
       parameters: pathParams(true),
@@ -351,7 +351,11 @@ export function buildV2(resources: ResourceDefinition[]): Json {
   }
   const { schemas } = definitions();
   const defs: Json = {};
-  for (const [n, s] of Object.entries(schemas)) defs[n] = toV2Schema(s);
+  for (const [n, s] of Object.entries(schemas)) {
+    if (n === INT_OR_STRING) defs[n] = { description: s.description, type: 'string', format: 'int-or-string' };
+    else if (n === QUANTITY) defs[n] = { description: s.description, type: 'string' };
+    else defs[n] = toV2Schema(s);
+  }
   return {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: KUBERNETES_VERSION },
