@@ -212,6 +212,26 @@ test('graceful deletion: a TERM-handling container exits at once, one that ignor
   assert.deepEqual(left, []);
 });
 
+test('a crashing container backs off: CrashLoopBackOff with growing waits (base 1 s here)', async () => {
+  await apply({ metadata: { name: 'crasher' }, spec: { containers: [{ name: 'c', image: DEMO_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'echo crash; exit 2'] }] } });
+  const restarts: number[] = [];
+  let sawBackOff = '';
+  const t0 = Date.now();
+  await until('three restarts', async () => {
+    const st = (await getPod('crasher')).status?.containerStatuses?.[0];
+    if (st?.state?.waiting?.reason === 'CrashLoopBackOff') sawBackOff = st.state.waiting.message ?? '';
+    const n = st?.restartCount ?? 0;
+    while (restarts.length < n) restarts.push(Date.now() - t0);
+    return n >= 3;
+  }, 30_000);
+  assert.match(sawBackOff, /^back-off \d+s restarting failed container=c pod=crasher_default\(/);
+  // Restart 1 is immediate, then waits of 1 s and 2 s: the third restart comes no sooner than 3 s after the first exit.
+  assert.ok(restarts[2]! - restarts[0]! >= 2500, `restarts at ${restarts.join(', ')} ms`);
+  const st = (await getPod('crasher')).status?.containerStatuses?.[0];
+  assert.equal(st?.lastState?.terminated?.exitCode, 2);
+  await kubectl('delete', 'pod', 'crasher', '--wait=true');
+});
+
 test('an agent restart picks its pods up again without duplicating containers', async () => {
   const before = (await getPod('pair')).status?.containerStatuses?.map((c) => c.containerID).sort();
   await agent!.stop({ keepRuntime: true });
