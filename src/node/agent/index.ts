@@ -8,7 +8,8 @@ export { detectContainerdSupport, APT_PACKAGES } from './detect.js';
 export type { ContainerdSupport } from './detect.js';
 export { collectUsage } from './server.js';
 export type { UsageSummary } from './server.js';
-export { importImageArchive, DEMO_IMAGE, PAUSE_IMAGE } from '../../runtime/cri/images.js';
+export { importImageArchive, ensureBuiltinImages, DEMO_IMAGE, PAUSE_IMAGE } from '../../runtime/cri/images.js';
+export { startContainerd } from '../../runtime/cri/containerd.js';
 
 /**
  * `kujira agent --server URL --token T [--name NODE]`: joins another machine's API server as a node.
