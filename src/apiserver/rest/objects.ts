@@ -70,8 +70,16 @@ const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_CAS_ATTEMPTS = 20;
 
+let lastSecond = -1;
+let lastStamp = '';
+/** RFC 3339 at second precision, as Kubernetes writes metav1.Time. */
 export function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastStamp = d.toISOString().slice(0, 19) + 'Z';
+    lastSecond = second;
+  }
+  return lastStamp;
 }
 
 function randomSuffix(): string {
@@ -110,8 +118,14 @@ interface GuardedUpdate {
   dryRun: boolean;
 }
 
+/** What a namespace cache knows: 'active', 'terminating', or undefined (not seen: ask the store). */
+export type NamespaceLookup = (name: string) => 'active' | 'terminating' | undefined;
+
 export class ObjectService {
   readonly ctx: StrategyContext;
+  /** Set by the namespace lifecycle once its watch runs; saves a store read per namespaced create. */
+  namespaceLookup: NamespaceLookup | undefined;
+
   constructor(private readonly cfg: ObjectServiceConfig) {
     this.ctx = { now: cfg.now };
   }
@@ -253,6 +267,8 @@ export class ObjectService {
   async requireNamespace(ns: string, forCreate: boolean): Promise<void> {
     const nsRes = this.namespaces();
     if (!nsRes) return;
+    const cached = this.namespaceLookup?.(ns);
+    if (cached === 'active' || (cached === 'terminating' && !forCreate)) return;
     const { kv } = await this.cfg.store.get(objectKey(nsRes, undefined, ns));
     if (!kv) throw errors.notFound({ group: '', resource: 'namespaces' }, ns);
     if (forCreate) {
