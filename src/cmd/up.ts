@@ -92,7 +92,14 @@ export async function startCluster(given: FlagValues, log: Logger): Promise<Clus
   }
 
   const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])) });
-  const resources = builtinResources();
+  const resources = builtinResources({
+    pods: {
+      defaultTolerationSeconds: {
+        notReadySeconds: Number(flags['default-not-ready-toleration-seconds']),
+        unreachableSeconds: Number(flags['default-unreachable-toleration-seconds']),
+      },
+    },
+  });
   const schema = schemaCatalog(resources);
   const applyPatch = patchEngine;
   const server = new ApiServer({
