@@ -80,7 +80,7 @@ function countByNode(list: core.Pod[]): Record<string, number> {
 const cond = (p: core.Pod, type: string): core.PodCondition | undefined => p.status?.conditions?.find((c) => c.type === type);
 
 before(async () => {
-  cluster = await Kujira.up(['--runtime', 'simulated']);
+  cluster = await Kujira.up(['--runtime', 'simulated', '--default-unreachable-toleration-seconds', '2', '--default-not-ready-toleration-seconds', '2']);
   client = KubeClient.fromKubeconfig(cluster.kubeconfig);
   const quiet = { onError: () => undefined };
   // The ReplicaSet controller, until `kujira up` runs it in-process.
