@@ -62,7 +62,12 @@ async function prepareDataDir(dir: string): Promise<void> {
   }
 }
 
-export async function startCluster(flags: FlagValues, log: Logger): Promise<Cluster> {
+export interface StartOptions {
+  /** Which in-process components to start after the API server; default: all of `components()`. */
+  components?: 'all' | 'none';
+}
+
+export async function startCluster(flags: FlagValues, log: Logger, opts: StartOptions = {}): Promise<Cluster> {
   const t0 = performance.now();
   const dataDir = resolve(expandHome(String(flags['data-dir'])));
   const address = String(flags.address);
@@ -145,7 +150,7 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     await store.close();
   };
   try {
-    for (const c of components({ metrics })) {
+    for (const c of opts.components === 'none' ? [] : components({ metrics })) {
       const handle = await c.start(context);
       running.push({ name: c.name, stop: handle.stop });
       log.info('component started', { component: c.name });
