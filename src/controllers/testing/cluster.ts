@@ -45,7 +45,9 @@ export class KujiraUp {
 
   static async start(opts: ClusterOptions = {}): Promise<KujiraUp> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kujira-ctl-'));
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated'], {
+    // KUJIRA_UP_NODE_FLAGS: extra node flags for the server process (e.g. --cpu-prof when benchmarking).
+    const nodeFlags = (process.env.KUJIRA_UP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeFlags, join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { out: '' };
