@@ -28,6 +28,8 @@ export interface NamespaceLifecycleOptions {
 
 export class NamespaceLifecycle {
   private watch?: Watch;
+  /** Every namespace seen, and whether it is terminating (for the create path's existence check). */
+  private readonly known = new Map<string, boolean>();
   private pending = new Map<string, NodeJS.Timeout | null>();
   private stopped = false;
   private readonly nsRes: ServedResource | undefined;
@@ -52,16 +54,25 @@ export class NamespaceLifecycle {
     for (const kv of listed.kvs) this.consider(decodeKv(nsRes, kv));
     this.watch = this.service.store.watch(nsRes.prefix, { fromRevision: listed.revision + 1 }, {
       onEvents: (events) => {
-        for (const ev of events) if (ev.type === 'put') this.consider(decodeKv(nsRes, ev.kv));
+        for (const ev of events) {
+          if (ev.type === 'put') this.consider(decodeKv(nsRes, ev.kv));
+          else this.known.delete(ev.kv.key.slice(nsRes.prefix.length));
+        }
       },
       onError: (err) => {
+        this.service.namespaceLookup = undefined;
         if (!this.stopped) this.log.error('namespace watch ended', { err: err.message });
       },
     });
+    this.service.namespaceLookup = (name) => {
+      const terminating = this.known.get(name);
+      return terminating === undefined ? undefined : terminating ? 'terminating' : 'active';
+    };
   }
 
   stop(): void {
     this.stopped = true;
+    this.service.namespaceLookup = undefined;
     this.watch?.cancel();
     for (const t of this.pending.values()) if (t) clearTimeout(t);
     this.pending.clear();
@@ -69,6 +80,7 @@ export class NamespaceLifecycle {
 
   private consider(ns: KubeObject): void {
     const name = ns.metadata?.name;
+    if (name) this.known.set(name, !!ns.metadata?.deletionTimestamp);
     if (!name || !ns.metadata?.deletionTimestamp || this.pending.has(name)) return;
     this.pending.set(name, null);
     void this.sync(name);

@@ -4,6 +4,14 @@
 //   { name: 'controllers', start: async (ctx) => startControllers(ctx.api, ctx.log.child('controllers')) }
 import type { Logger } from '../api/log.js';
 import type { FlagValues } from './flags.js';
+import type { MetricsPipeline } from '../autoscaling/metrics/pipeline.js';
+import { EventRecorder, KubeClient } from '../client/index.js';
+import { startControllerManager } from '../controllers/index.js';
+import { startNodeLifecycleController } from '../controllers/nodelifecycle/index.js';
+import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/controller.js';
+import { startSimulatedNodes } from '../node/sim/index.js';
+import { startScheduler } from '../scheduler/index.js';
+import { parseDuration } from './flags.js';
 
 /** How an in-process component reaches the API server as the cluster admin. */
 export interface ApiClientConfig {
@@ -27,6 +35,11 @@ export interface ClusterContext {
   kubeconfigPath: string;
   /** Token file (Kubernetes static token CSV) the API server authenticates bearer tokens against. */
   tokenFile: string;
+  /**
+   * Returns the bearer token of `user` (e.g. a node-join identity), creating it in the token file
+   * when absent; the API server accepts it at once.
+   */
+  ensureToken(user: string, groups: string[]): Promise<string>;
 }
 
 export interface ComponentHandle {
@@ -42,6 +55,101 @@ export interface RunningComponent extends ComponentHandle {
   name: string;
 }
 
-export function components(): Component[] {
-  return [];
+/** Parts built before the API server listens and shared with components. */
+export interface ComponentDeps {
+  metrics: MetricsPipeline;
+}
+
+function adminClient(ctx: ClusterContext): KubeClient {
+  return new KubeClient({ server: ctx.api.server, ca: ctx.api.caPem, token: ctx.api.token });
+}
+
+function durationFlag(ctx: ClusterContext, name: string): number {
+  return parseDuration(String(ctx.flags[name]));
+}
+
+/** The local node's runtime, resolved from --runtime and --simulated-nodes. */
+export function simulatedNodeCount(flags: FlagValues): number {
+  const n = Number(flags['simulated-nodes']);
+  if (n > 0) return n;
+  // `--runtime simulated` alone still gives the user one node to run pods on.
+  return flags.runtime === 'simulated' ? 1 : 0;
+}
+
+export function components(deps: ComponentDeps): Component[] {
+  return [
+    {
+      name: 'controller-manager',
+      start: async (ctx) => {
+        const manager = startControllerManager({ client: adminClient(ctx) });
+        return { stop: () => manager.stop() };
+      },
+    },
+    {
+      name: 'scheduler',
+      start: async (ctx) => {
+        const scheduler = startScheduler({ client: adminClient(ctx) });
+        return { stop: () => scheduler.stop() };
+      },
+    },
+    {
+      name: 'node-lifecycle-controller',
+      start: async (ctx) => {
+        const c = startNodeLifecycleController({
+          client: adminClient(ctx),
+          options: { nodeMonitorGracePeriodMs: durationFlag(ctx, 'node-monitor-grace-period'), nodeMonitorPeriodMs: durationFlag(ctx, 'node-monitor-period') },
+        });
+        return { stop: () => c.stop() };
+      },
+    },
+    {
+      name: 'metrics-scraper',
+      start: async (ctx) => {
+        deps.metrics.start(adminClient(ctx));
+        return { stop: () => deps.metrics.stop() };
+      },
+    },
+    {
+      name: 'horizontal-pod-autoscaler',
+      start: async (ctx) => {
+        const client = adminClient(ctx);
+        const hpa = startHorizontalPodAutoscaler({
+          client,
+          events: new EventRecorder(client, { component: 'horizontal-pod-autoscaler' }),
+          options: {
+            syncPeriodMs: durationFlag(ctx, 'horizontal-pod-autoscaler-sync-period'),
+            downscaleStabilizationMs: durationFlag(ctx, 'horizontal-pod-autoscaler-downscale-stabilization'),
+          },
+        });
+        return { stop: () => hpa.stop() };
+      },
+    },
+    {
+      name: 'simulated-nodes',
+      start: async (ctx) => {
+        const count = simulatedNodeCount(ctx.flags);
+        if (count === 0) return { stop: async () => {} };
+        const nodes = startSimulatedNodes({ client: adminClient(ctx), count });
+        await nodes.ready;
+        ctx.log.info('simulated nodes ready', { count, names: nodes.nodeNames.join(',') });
+        return { stop: () => nodes.stop() };
+      },
+    },
+  ];
+}
+
+/**
+ * Filters components by a `--controllers` value, read as kube-controller-manager reads its flag:
+ * "*" is every component, "name" adds one, "-name" removes one, and "" is none.
+ */
+export function enabledComponents(all: Component[], spec: string): Component[] {
+  const names = new Set<string>();
+  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (raw === '*') all.forEach((c) => names.add(c.name));
+    else if (raw.startsWith('-')) names.delete(raw.slice(1));
+    else names.add(raw);
+  }
+  const unknown = [...names].filter((n) => !all.some((c) => c.name === n));
+  if (unknown.length) throw new Error(`unknown component(s) in --controllers: ${unknown.join(', ')}`);
+  return all.filter((c) => names.has(c.name));
 }

@@ -12,17 +12,27 @@ import { builtinResources } from '../apiserver/registry/index.js';
 import { ApiServer, type RunningApiServer } from '../apiserver/server.js';
 import type { Store } from '../storage/store.js';
 import { openSqliteStore } from '../storage/sqlite/index.js';
-import { loadPatchEngine, loadSchemaCatalog } from './api-parts.js';
-import { components, type ClusterContext, type RunningComponent } from './components.js';
+import { patchEngine, schemaCatalog } from './api-parts.js';
+import { components, enabledComponents, type ClusterContext, type RunningComponent } from './components.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { renderKubeconfig } from './kubeconfig.js';
+import { parseDuration } from './flags.js';
+import { createMetricsPipeline } from '../autoscaling/metrics/pipeline.js';
 
 export const upFlags: FlagSpec[] = [
   { name: 'data-dir', type: 'string', default: '~/.kujira', description: 'Directory holding everything the cluster keeps (store, certificates, kubeconfig)' },
   { name: 'address', type: 'string', default: '127.0.0.1', description: 'Address the API server listens on' },
   { name: 'port', type: 'int', default: 6443, description: 'HTTPS port of the API server (0 = any free port)' },
   { name: 'runtime', type: 'string', default: 'auto', choices: ['auto', 'containerd', 'simulated'], description: 'Container runtime of the local node' },
-  { name: 'simulated-nodes', type: 'int', default: 0, description: 'Number of simulated nodes to run' },
+  { name: 'simulated-nodes', type: 'int', default: 0, description: 'Number of simulated nodes to run (with --runtime simulated, at least 1)' },
+  { name: 'controllers', type: 'string', default: '*', description: 'In-process components to run: "*" for all, a name to add one, "-name" to leave one out, "" for none (API server only). Names: controller-manager, scheduler, node-lifecycle-controller, metrics-scraper, horizontal-pod-autoscaler, simulated-nodes, node-agent' },
+  { name: 'node-monitor-grace-period', type: 'duration', default: '40s', description: 'How long a node may go without renewing its Lease before it is marked NotReady (Ready=Unknown)' },
+  { name: 'node-monitor-period', type: 'duration', default: '5s', description: 'How often the node lifecycle controller checks node health' },
+  { name: 'default-not-ready-toleration-seconds', type: 'int', default: 300, description: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod that has none' },
+  { name: 'default-unreachable-toleration-seconds', type: 'int', default: 300, description: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod that has none' },
+  { name: 'metric-resolution', type: 'duration', default: '15s', description: 'How often node usage is scraped for metrics.k8s.io (kubectl top, autoscaling)' },
+  { name: 'horizontal-pod-autoscaler-sync-period', type: 'duration', default: '15s', description: 'How often each HorizontalPodAutoscaler is reconciled' },
+  { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'duration', default: '5m0s', description: 'How far back the autoscaler looks for a higher recommendation before scaling down' },
 ];
 
 /** A start-up failure with the message the user sees; `kujira up` exits non-zero with it. */
@@ -32,6 +42,8 @@ export class StartupError extends Error {
 
 export interface Cluster {
   api: RunningApiServer;
+  /** The store, for in-process tests and benchmarks (components never touch it). */
+  store: Store;
   context: ClusterContext;
   stop(): Promise<void>;
 }
@@ -51,8 +63,10 @@ async function prepareDataDir(dir: string): Promise<void> {
   }
 }
 
-export async function startCluster(flags: FlagValues, log: Logger): Promise<Cluster> {
+export async function startCluster(given: FlagValues, log: Logger): Promise<Cluster> {
   const t0 = performance.now();
+  // Callers that embed a cluster (tests, benchmarks) name only the flags they care about.
+  const flags: FlagValues = { ...Object.fromEntries(upFlags.map((f) => [f.name, f.default])), ...given };
   const dataDir = resolve(expandHome(String(flags['data-dir'])));
   const address = String(flags.address);
   const port = Number(flags.port);
@@ -77,8 +91,10 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     throw new StartupError(`cannot open the store: ${(err as Error).message}`, { cause: err });
   }
 
+  const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])) });
   const resources = builtinResources();
-  const [schema, applyPatch] = await Promise.all([loadSchemaCatalog(resources, log), loadPatchEngine(log)]);
+  const schema = schemaCatalog(resources);
+  const applyPatch = patchEngine;
   const server = new ApiServer({
     store,
     resources,
@@ -87,6 +103,7 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     authenticate: createAuthenticator(tokens),
     log: log.child('apiserver'),
     kubeletClient: pki.kubeletClient,
+    extraApis: [metrics.api],
   });
   let api: RunningApiServer;
   try {
@@ -112,6 +129,11 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     log,
     kubeconfigPath,
     tokenFile,
+    ensureToken: async (user, groups) => {
+      const token = await ensureToken(tokenFile, user, groups);
+      tokens.reload(await readTokenFile(tokenFile));
+      return token;
+    },
   };
   const running: RunningComponent[] = [];
   const stop = async () => {
@@ -126,7 +148,7 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     await store.close();
   };
   try {
-    for (const c of components()) {
+    for (const c of enabledComponents(components({ metrics }), String(flags.controllers))) {
       const handle = await c.start(context);
       running.push({ name: c.name, stop: handle.stop });
       log.info('component started', { component: c.name });
@@ -136,5 +158,5 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     throw new StartupError(`cannot start components: ${(err as Error).message}`, { cause: err });
   }
   log.info('cluster up', { url: api.url, dataDir, ms: (performance.now() - t0).toFixed(0) });
-  return { api, context, stop };
+  return { api, store, context, stop };
 }

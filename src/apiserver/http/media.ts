@@ -1,7 +1,8 @@
 // Content negotiation and body decoding, as Kubernetes' API server does them.
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { errors } from '../../api/errors.js';
+import { ApiError, errors } from '../../api/errors.js';
+import { decodeProtobufBody } from '../protobuf/decode.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -114,6 +115,10 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
       throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
   }
-  if (media === 'application/vnd.kubernetes.protobuf') throw errors.unsupportedMediaType(media);
-  throw errors.unsupportedMediaType(media);
+  if (media === 'application/vnd.kubernetes.protobuf') return decodeProtobufBody(body);
+  throw new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got ${media}`,
+  );
 }

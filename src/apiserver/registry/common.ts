@@ -183,8 +183,9 @@ export function validateObjectMeta(m: ObjectMeta | undefined, rules: MetaRules, 
   (md.finalizers ?? []).forEach((f, i) => {
     for (const msg of isQualifiedName(f)) errs.push(fe.invalid(`${path}.finalizers[${i}]`, f, msg));
   });
-  (md.ownerReferences ?? []).forEach((o, i) => {
-    const p = `${path}.ownerReferences[${i}]`;
+  // Kubernetes reports owner-reference problems without the list index.
+  (md.ownerReferences ?? []).forEach((o) => {
+    const p = `${path}.ownerReferences`;
     if (!o.apiVersion) errs.push(fe.invalid(`${p}.apiVersion`, o.apiVersion ?? '', 'version must not be empty'));
     if (!o.kind) errs.push(fe.invalid(`${p}.kind`, o.kind ?? '', 'kind must not be empty'));
     if (!o.name) errs.push(fe.invalid(`${p}.name`, o.name ?? '', 'name must not be empty'));

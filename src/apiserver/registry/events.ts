@@ -32,7 +32,7 @@ export function eventToCore(obj: KubeObject): KubeObject {
   assign(out, 'lastTimestamp', e.deprecatedLastTimestamp);
   assign(out, 'count', e.deprecatedCount);
   assign(out, 'type', e.type);
-  assign(out, 'eventTime', e.eventTime);
+  assign(out, 'eventTime', e.eventTime ?? undefined);
   assign(out, 'series', e.series);
   assign(out, 'action', e.action);
   assign(out, 'reportingComponent', e.reportingController);

@@ -142,7 +142,7 @@ export function hpaV2ToV1(obj: KubeObject): KubeObject {
     if (st.lastScaleTime !== undefined) status.lastScaleTime = st.lastScaleTime;
     const current = st.currentMetrics ?? [];
     const cpuNow = current.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.current?.averageUtilization !== undefined);
-    if (cpuNow) status.currentCPUUtilizationPercentage = cpuNow.resource!.current.averageUtilization;
+    if (cpuNow) status.currentCPUUtilizationPercentage = cpuNow.resource!.current?.averageUtilization;
     const rest = current.filter((m) => m !== cpuNow);
     if (rest.length > 0) annotations[ANNOTATION_CURRENT_METRICS] = JSON.stringify(rest);
     if (st.conditions?.length) annotations[ANNOTATION_CONDITIONS] = JSON.stringify(st.conditions);
@@ -249,17 +249,17 @@ export function formatHPAMetrics(specs: MetricSpec[], statuses: MetricStatus[]):
     switch (spec.type) {
       case 'External': {
         const t = spec.external?.target;
-        if (t?.averageValue !== undefined) list.push(`${st?.external?.current.averageValue !== undefined ? q(st.external.current.averageValue) : '<unknown>'}/${q(t.averageValue)} (avg)`);
-        else list.push(`${st?.external?.current.value !== undefined ? q(st.external.current.value) : '<unknown>'}/${q(t?.value)}`);
+        if (t?.averageValue !== undefined) list.push(`${st?.external?.current?.averageValue !== undefined ? q(st.external.current?.averageValue) : '<unknown>'}/${q(t.averageValue)} (avg)`);
+        else list.push(`${st?.external?.current?.value !== undefined ? q(st.external.current?.value) : '<unknown>'}/${q(t?.value)}`);
         break;
       }
       case 'Pods':
-        list.push(`${st?.pods?.current.averageValue !== undefined ? q(st.pods.current.averageValue) : '<unknown>'}/${q(spec.pods?.target.averageValue)}`);
+        list.push(`${st?.pods?.current?.averageValue !== undefined ? q(st.pods.current?.averageValue) : '<unknown>'}/${q(spec.pods?.target?.averageValue)}`);
         break;
       case 'Object': {
         const t = spec.object?.target;
-        if (t?.averageValue !== undefined) list.push(`${st?.object?.current.averageValue !== undefined ? q(st.object.current.averageValue) : '<unknown>'}/${q(t.averageValue)} (avg)`);
-        else list.push(`${st?.object?.current.value !== undefined ? q(st.object.current.value) : '<unknown>'}/${q(t?.value)}`);
+        if (t?.averageValue !== undefined) list.push(`${st?.object?.current?.averageValue !== undefined ? q(st.object.current?.averageValue) : '<unknown>'}/${q(t.averageValue)} (avg)`);
+        else list.push(`${st?.object?.current?.value !== undefined ? q(st.object.current?.value) : '<unknown>'}/${q(t?.value)}`);
         break;
       }
       case 'Resource':
@@ -267,11 +267,11 @@ export function formatHPAMetrics(specs: MetricSpec[], statuses: MetricStatus[]):
         const src = spec.type === 'Resource' ? spec.resource : spec.containerResource;
         const cur = spec.type === 'Resource' ? st?.resource : st?.containerResource;
         const name = src?.name ?? '';
-        if (src?.target.averageValue !== undefined) {
-          list.push(`${name}: ${cur?.current.averageValue !== undefined ? q(cur.current.averageValue) : '<unknown>'}/${q(src.target.averageValue)}`);
+        if (src?.target?.averageValue !== undefined) {
+          list.push(`${name}: ${cur?.current?.averageValue !== undefined ? q(cur.current?.averageValue) : '<unknown>'}/${q(src.target?.averageValue)}`);
         } else {
-          const current = cur?.current.averageUtilization !== undefined ? `${cur.current.averageUtilization}%` : '<unknown>';
-          const target = src?.target.averageUtilization !== undefined ? `${src.target.averageUtilization}%` : '<auto>';
+          const current = cur?.current?.averageUtilization !== undefined ? `${cur.current?.averageUtilization}%` : '<unknown>';
+          const target = src?.target?.averageUtilization !== undefined ? `${src.target?.averageUtilization}%` : '<auto>';
           list.push(`${name}: ${current}/${target}`);
         }
         break;

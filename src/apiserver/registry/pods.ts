@@ -212,7 +212,7 @@ export function pods(): ResourceDefinition {
     shortNames: ['po'],
     categories: ['all'],
     verbs: allVerbs,
-    subresources: { status: true, binding: true },
+    subresources: { status: true, binding: true, eviction: true },
     applyDefaults(obj) {
       defaultPodSpec(specOf<core.PodSpec>(obj));
     },

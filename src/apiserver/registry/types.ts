@@ -42,6 +42,8 @@ export interface ResourceDefinition {
     scale?: ScaleSubresource;
     /** pods/binding */
     binding?: boolean;
+    /** pods/eviction (policy/v1 Eviction): a graceful delete that honours PodDisruptionBudgets. */
+    eviction?: boolean;
   };
   /**
    * When the same objects are served under several versions (autoscaling v1 and v2),

@@ -77,7 +77,15 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
 }
 
 export class ResourceHandler {
+  /** Open watch responses, ended cleanly at shutdown so clients re-watch from their resourceVersion. */
+  private readonly watches = new Set<ServerResponse>();
+
   constructor(private readonly d: ResourceHandlerDeps) {}
+
+  endWatches(): void {
+    for (const res of this.watches) res.end();
+    this.watches.clear();
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL, rr: ResourceRequest): Promise<void> {
     const { index, service } = this.d;
@@ -239,6 +247,8 @@ export class ResourceHandler {
     let started = false;
     const contentType =
       wf.kind === 'table' ? `application/json;as=Table;v=${wf.version};g=meta.k8s.io` : 'application/json';
+    this.watches.add(res);
+    res.on('close', () => this.watches.delete(res));
     const start = () => {
       if (started) return;
       started = true;
@@ -266,6 +276,17 @@ export class ResourceHandler {
             res.write(chunk);
           },
           buffered: () => res.writableLength,
+          drained: () =>
+            new Promise<void>((resolve) => {
+              if (res.writableLength === 0 || res.destroyed) return resolve();
+              const done = () => {
+                res.off('drain', done);
+                res.off('close', done);
+                resolve();
+              };
+              res.on('drain', done);
+              res.on('close', done);
+            }),
           end: () => {
             start();
             res.end();

@@ -70,8 +70,16 @@ const UNDELETABLE_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_CAS_ATTEMPTS = 20;
 
+let lastSecond = -1;
+let lastStamp = '';
+/** RFC 3339 at second precision, as Kubernetes writes metav1.Time. */
 export function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastStamp = d.toISOString().slice(0, 19) + 'Z';
+    lastSecond = second;
+  }
+  return lastStamp;
 }
 
 function randomSuffix(): string {
@@ -110,8 +118,14 @@ interface GuardedUpdate {
   dryRun: boolean;
 }
 
+/** What a namespace cache knows: 'active', 'terminating', or undefined (not seen: ask the store). */
+export type NamespaceLookup = (name: string) => 'active' | 'terminating' | undefined;
+
 export class ObjectService {
   readonly ctx: StrategyContext;
+  /** Set by the namespace lifecycle once its watch runs; saves a store read per namespaced create. */
+  namespaceLookup: NamespaceLookup | undefined;
+
   constructor(private readonly cfg: ObjectServiceConfig) {
     this.ctx = { now: cfg.now };
   }
@@ -153,13 +167,15 @@ export class ObjectService {
     let lastKey: string | undefined;
     let more = false;
     let count = 0;
+    let firstRead = true;
     try {
       for (;;) {
         const want = limit ? limit - items.length : 0;
         // Over-fetch a little when filtering so one page rarely needs several store reads.
         const res = await this.cfg.store.list(prefix, { revision, limit: want && sel.filtering ? Math.max(want * 2, 100) : want, startKey });
         revision = res.revision;
-        if (startKey === undefined) count = res.count;
+        if (firstRead) count = res.count;
+        firstRead = false;
         let stoppedEarly = false;
         for (let i = 0; i < res.kvs.length; i++) {
           const kv = res.kvs[i];
@@ -199,7 +215,8 @@ export class ObjectService {
     const out: ListOutcome = { items, revision };
     if (more && lastKey !== undefined) {
       out.continue = encodeContinue({ rv: revision, start: lastKey + '\u0000' });
-      if (!sel.filtering && !q.continue) out.remainingItemCount = Math.max(0, count - items.length);
+      // etcd's count runs from this page's start key, so without filtering the rest is count - page.
+      if (!sel.filtering) out.remainingItemCount = Math.max(0, count - items.length);
     }
     return out;
   }
@@ -253,6 +270,8 @@ export class ObjectService {
   async requireNamespace(ns: string, forCreate: boolean): Promise<void> {
     const nsRes = this.namespaces();
     if (!nsRes) return;
+    const cached = this.namespaceLookup?.(ns);
+    if (cached === 'active' || (cached === 'terminating' && !forCreate)) return;
     const { kv } = await this.cfg.store.get(objectKey(nsRes, undefined, ns));
     if (!kv) throw errors.notFound({ group: '', resource: 'namespaces' }, ns);
     if (forCreate) {

@@ -47,7 +47,7 @@ export class KujiraUp {
     const dataDir = await mkdtemp(join(tmpdir(), 'kujira-ctl-'));
     // KUJIRA_UP_NODE_FLAGS: extra node flags for the server process (e.g. --cpu-prof when benchmarking).
     const nodeFlags = (process.env.KUJIRA_UP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeFlags, join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated'], {
+    const child = spawn(process.execPath, [...nodeFlags, join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated', '--controllers='], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { out: '' };
@@ -69,7 +69,7 @@ export class KujiraUp {
     });
     const c = new KujiraUp(dataDir, child, logs);
     c.client = KubeClient.fromKubeconfig(c.kubeconfig, { userAgent: 'controllers-e2e' });
-    if (!/component=controllers/.test(logs.out)) {
+    if (!/component=controller-manager/.test(logs.out)) {
       c.manager = startControllerManager({ client: c.client });
       c.stoppers.push(() => c.manager!.stop());
     }

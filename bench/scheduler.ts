@@ -1,0 +1,147 @@
+// bench/scheduler: pods scheduled per second, end to end from create to bound, on
+// simulated nodes. Starts `kujira up` (the API server, a separate process), then runs
+// the simulated nodes and the scheduler in this process, creates the pods through the
+// API as fast as it can, and watches until every one is bound.
+//
+//   node dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--concurrency 64]
+// Prints a table and one JSON line (prefix `BENCH `).
+import { readFileSync } from 'node:fs';
+import type { core } from '../src/api/types.js';
+import { KubeClient, PODS, SharedInformerFactory } from '../src/client/index.js';
+import { startSimulatedNodes } from '../src/node/sim/index.js';
+import { SchedulerCache } from '../src/scheduler/cache.js';
+import { makePodInfo } from '../src/scheduler/framework/nodeinfo.js';
+import { schedule, type Scheduling } from '../src/scheduler/framework/schedule.js';
+import { startScheduler } from '../src/scheduler/index.js';
+import { defaultProfile } from '../src/scheduler/plugins/registry.js';
+import { Kujira } from '../test/e2e/scheduler-harness.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+/** The scheduling step alone (cache + filters + scores + assume), no API: its ceiling. */
+function algorithmOnly(nodeCount: number, podCount: number): { podsPerSecond: number; seconds: number } {
+  const cache = new SchedulerCache();
+  for (let i = 1; i <= nodeCount; i++) {
+    const alloc = { cpu: '4', memory: '8Gi', pods: '110' };
+    cache.setNode({ metadata: { name: `n${i}`, labels: { 'kubernetes.io/hostname': `n${i}` } }, spec: {}, status: { allocatable: alloc, capacity: alloc, conditions: [{ type: 'Ready', status: 'True' }] } });
+  }
+  const state: Scheduling = { profile: defaultProfile(), nextStartIndex: 0, random: Math.random };
+  const t0 = performance.now();
+  for (let i = 0; i < podCount; i++) {
+    const pod: core.Pod = {
+      metadata: { name: `p${i}`, namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: `rs-${i % 10}`, controller: true }] },
+      spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+    };
+    const info = makePodInfo(pod);
+    const r = schedule(state, info, cache.nodeInfos());
+    if (r.kind === 'scheduled') cache.assume(info, r.node);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { podsPerSecond: Math.round(podCount / seconds), seconds: Number(seconds.toFixed(2)) };
+}
+
+async function main(): Promise<void> {
+  const nodeCount = arg('nodes', 1000);
+  const podCount = arg('pods', 10_000);
+  const concurrency = arg('concurrency', 64);
+  // Knobs to see where time goes: --events 0 turns off Scheduled events, --sim 0 runs no pod lifecycle (nodes only bind targets).
+  const events = arg('events', 1) === 1;
+  const simPods = arg('sim', 1) === 1;
+  const ns = 'default';
+  const algo = algorithmOnly(nodeCount, podCount);
+  console.log(`scheduling step alone: ${podCount} pods on ${nodeCount} nodes in ${algo.seconds}s = ${algo.podsPerSecond} pods/s`);
+  const cluster = await Kujira.up(['--runtime', 'simulated'], 60_000);
+  const client = KubeClient.fromKubeconfig(cluster.kubeconfig);
+  const quiet = { onError: (e: unknown) => process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`) };
+  try {
+    const t0 = performance.now();
+    // One set of informers for the whole process, as `kujira up` should run it.
+    const informers = new SharedInformerFactory(client, quiet);
+    const sim = startSimulatedNodes({ client, count: nodeCount, informers, options: { logs: false, podWorkers: simPods ? 32 : 0, ...quiet } });
+    await sim.ready;
+    const nodesReadyMs = performance.now() - t0;
+    const scheduler = startScheduler({ client, informers, options: { events, ...quiet } });
+    await scheduler.ready;
+
+    const pods = client.resource(PODS);
+    let bound = 0;
+    let done!: () => void;
+    const allBound = new Promise<void>((resolve) => (done = resolve));
+    const seen = new Set<string>();
+    const watch = pods.watch(ns, { resourceVersion: '0', labelSelector: 'bench=scheduler' });
+    void (async () => {
+      try {
+        for await (const ev of watch) {
+          const p = ev.object as core.Pod;
+          const name = p.metadata?.name ?? '';
+          if (p.spec?.nodeName && !seen.has(name)) {
+            seen.add(name);
+            if (++bound === podCount) done();
+          }
+        }
+      } catch (err) {
+        quiet.onError(err);
+      }
+    })();
+
+    const start = performance.now();
+    let next = 0;
+    const template = (i: number): core.Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `bench-${i}`, namespace: ns, labels: { bench: 'scheduler' } },
+      spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+    });
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < podCount) {
+          const i = next++;
+          await pods.create(ns, template(i));
+        }
+      }),
+    );
+    const created = performance.now();
+    await allBound;
+    const end = performance.now();
+    watch.close();
+    const seconds = (end - start) / 1000;
+    const result = {
+      bench: 'scheduler',
+      nodes: nodeCount,
+      events,
+      simPods,
+      pods: podCount,
+      seconds: Number(seconds.toFixed(2)),
+      podsPerSecond: Math.round(podCount / seconds),
+      createPerSecond: Math.round(podCount / ((created - start) / 1000)),
+      nodesReadySeconds: Number((nodesReadyMs / 1000).toFixed(2)),
+      serverRssMiB: rssMiB(cluster.pid),
+      benchProcessRssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024),
+      algorithmOnlyPodsPerSecond: algo.podsPerSecond,
+      stats: scheduler.stats(),
+    };
+    console.log(`| nodes | pods | seconds | pods/s (create→bound) | creates/s | server RSS MiB | sim+scheduler RSS MiB |`);
+    console.log(`|---|---|---|---|---|---|---|`);
+    console.log(`| ${nodeCount} | ${podCount} | ${result.seconds} | ${result.podsPerSecond} | ${result.createPerSecond} | ${result.serverRssMiB} | ${result.benchProcessRssMiB} |`);
+    console.log(`BENCH ${JSON.stringify(result)}`);
+    await scheduler.stop();
+    await sim.stop();
+    await informers.stop();
+  } finally {
+    client.close();
+    await cluster.down();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

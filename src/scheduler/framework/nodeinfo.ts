@@ -1,0 +1,79 @@
+// Building PodInfo / NodeInfo and keeping a NodeInfo's totals as pods come and go.
+import type { core } from '../../api/types.js';
+import { intValue } from '../../node/shared/quantity.js';
+import { podRequests, podScoringRequests, toAmounts } from '../../node/shared/resources.js';
+import type { HostPort, NodeInfo, PodInfo } from './types.js';
+
+export function podKey(pod: core.Pod): string {
+  return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
+}
+
+export function controllerUid(pod: core.Pod): string | undefined {
+  return pod.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
+export function podHostPorts(pod: core.Pod): HostPort[] {
+  const out: HostPort[] = [];
+  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  for (const c of containers) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort || p.hostPort <= 0) continue;
+      out.push({ protocol: p.protocol ?? 'TCP', hostIP: p.hostIP || '0.0.0.0', port: p.hostPort });
+    }
+  }
+  return out;
+}
+
+export function makePodInfo(pod: core.Pod): PodInfo {
+  const info: PodInfo = {
+    pod,
+    key: podKey(pod),
+    requests: podRequests(pod),
+    scoringRequests: podScoringRequests(pod),
+    hostPorts: podHostPorts(pod),
+  };
+  const owner = controllerUid(pod);
+  if (owner) info.ownerUid = owner;
+  return info;
+}
+
+export function makeNodeInfo(node: core.Node): NodeInfo {
+  const allocatable = toAmounts(node.status?.allocatable ?? node.status?.capacity);
+  return {
+    name: node.metadata?.name ?? '',
+    node,
+    allocatable,
+    allowedPods: intValue(node.status?.allocatable?.['pods'] ?? node.status?.capacity?.['pods'] ?? 110),
+    requested: {},
+    scoringRequested: { cpu: 0, memory: 0 },
+    podCount: 0,
+    usedPorts: [],
+    ownerCounts: new Map(),
+  };
+}
+
+/** A node object changed: keep the pod totals, refresh what comes from the node. */
+export function withNode(info: NodeInfo, node: core.Node): NodeInfo {
+  const fresh = makeNodeInfo(node);
+  return { ...info, node, allocatable: fresh.allocatable, allowedPods: fresh.allowedPods };
+}
+
+/** Adds (sign 1) or removes (sign -1) a pod's share on a node. */
+export function accountPod(info: NodeInfo, pod: PodInfo, sign: 1 | -1): void {
+  for (const [k, v] of Object.entries(pod.requests)) info.requested[k] = (info.requested[k] ?? 0) + sign * v;
+  info.scoringRequested.cpu += sign * pod.scoringRequests.cpu;
+  info.scoringRequested.memory += sign * pod.scoringRequests.memory;
+  info.podCount += sign;
+  if (sign === 1) info.usedPorts.push(...pod.hostPorts);
+  else {
+    for (const hp of pod.hostPorts) {
+      const i = info.usedPorts.findIndex((u) => u.port === hp.port && u.protocol === hp.protocol && u.hostIP === hp.hostIP);
+      if (i >= 0) info.usedPorts.splice(i, 1);
+    }
+  }
+  if (pod.ownerUid) {
+    const n = (info.ownerCounts.get(pod.ownerUid) ?? 0) + sign;
+    if (n <= 0) info.ownerCounts.delete(pod.ownerUid);
+    else info.ownerCounts.set(pod.ownerUid, n);
+  }
+}

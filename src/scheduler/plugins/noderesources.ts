@@ -1,0 +1,62 @@
+// NodeResourcesFit and the resource scores.
+// Filter: every resource the pod requests must fit in allocatable minus what pods on the
+// node (bound or assumed) already request; the pod count must stay under `pods`.
+// Scores: LeastAllocated prefers emptier nodes; BalancedAllocation prefers nodes whose
+// cpu and memory fractions stay close to each other.
+import { type FilterPlugin, MAX_NODE_SCORE, type NodeInfo, type PodInfo, type ScorePlugin, SUCCESS, unschedulable } from '../framework/types.js';
+
+export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
+export const ERR_TOO_MANY_PODS = 'Too many pods';
+
+/** The reasons the pod does not fit: `Too many pods`, `Insufficient cpu`, ... (empty = fits). */
+export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
+  const reasons: string[] = [];
+  if (node.podCount + 1 > node.allowedPods) reasons.push(ERR_TOO_MANY_PODS);
+  // Kubernetes checks cpu, memory, ephemeral-storage first, then extended resources.
+  const names = Object.keys(pod.requests).sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  for (const name of names) {
+    const want = pod.requests[name]!;
+    if (want <= 0 || name === 'pods') continue;
+    const free = (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0);
+    if (want > free) reasons.push(`Insufficient ${name}`);
+  }
+  return reasons;
+}
+
+function order(name: string): number {
+  return name === 'cpu' ? 0 : name === 'memory' ? 1 : name === 'ephemeral-storage' ? 2 : 3;
+}
+
+export const nodeResourcesFit: FilterPlugin = {
+  name: NODE_RESOURCES_FIT,
+  filter: (pod, node) => {
+    const reasons = insufficientResources(pod, node);
+    return reasons.length === 0 ? SUCCESS : unschedulable(NODE_RESOURCES_FIT, ...reasons);
+  },
+};
+
+/** Fractions of cpu and memory the node would have requested with this pod on it. */
+export function requestedFractions(pod: PodInfo, node: NodeInfo): { cpu: number; memory: number } {
+  const cpuAlloc = node.allocatable['cpu'] ?? 0;
+  const memAlloc = node.allocatable['memory'] ?? 0;
+  return {
+    cpu: cpuAlloc > 0 ? Math.min(1, (node.scoringRequested.cpu + pod.scoringRequests.cpu) / cpuAlloc) : 1,
+    memory: memAlloc > 0 ? Math.min(1, (node.scoringRequested.memory + pod.scoringRequests.memory) / memAlloc) : 1,
+  };
+}
+
+/** ((1 - cpuFraction) + (1 - memFraction)) / 2 scaled to 0..100. */
+export function leastAllocatedScore(pod: PodInfo, node: NodeInfo): number {
+  const f = requestedFractions(pod, node);
+  return Math.floor(((1 - f.cpu + (1 - f.memory)) * MAX_NODE_SCORE) / 2);
+}
+
+/** (1 - standard deviation of the fractions) scaled; for two resources std = |cpu - mem| / 2. */
+export function balancedAllocationScore(pod: PodInfo, node: NodeInfo): number {
+  const f = requestedFractions(pod, node);
+  const std = Math.abs(f.cpu - f.memory) / 2;
+  return Math.floor((1 - std) * MAX_NODE_SCORE);
+}
+
+export const leastAllocated: ScorePlugin = { name: 'NodeResourcesFit', weight: 1, score: leastAllocatedScore };
+export const balancedAllocation: ScorePlugin = { name: 'NodeResourcesBalancedAllocation', weight: 1, score: balancedAllocationScore };

@@ -1,0 +1,138 @@
+// Table tests for the score plugins and the end-to-end pick over a set of nodes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { node, nodeInfo, pod, podInfo } from '../framework/fixtures.js';
+import { accountPod, makeNodeInfo, makePodInfo } from '../framework/nodeinfo.js';
+import { fitErrorMessage, numFeasibleNodesToFind, schedule, type Scheduling } from '../framework/schedule.js';
+import { preferredAffinityWeight } from './nodeaffinity.js';
+import { balancedAllocationScore, leastAllocatedScore } from './noderesources.js';
+import { normalizeSpread, siblingsOnNode } from './ownerspread.js';
+import { defaultProfile } from './registry.js';
+import { intolerablePreferNoSchedule } from './tainttoleration.js';
+
+describe('LeastAllocated', () => {
+  const cases = [
+    { name: 'empty node, 1 cpu 2Gi pod on 4 cpu 8Gi', pod: pod('p', { cpu: '1', memory: '2Gi' }), node: nodeInfo(node('n')), want: 75 },
+    { name: 'half used node', pod: pod('p', { cpu: '1', memory: '2Gi' }), node: nodeInfo(node('n'), pod('q', { cpu: '1', memory: '2Gi' })), want: 50 },
+    { name: 'pod without requests counts 100m/200Mi', pod: pod('p'), node: nodeInfo(node('n')), want: Math.floor(((1 - 0.025 + (1 - 200 / 8192)) * 100) / 2) },
+    { name: 'full node', pod: pod('p', { cpu: '4', memory: '8Gi' }), node: nodeInfo(node('n')), want: 0 },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(leastAllocatedScore(podInfo(c.pod), c.node), c.want));
+});
+
+describe('BalancedAllocation', () => {
+  const cases = [
+    { name: 'equal fractions', pod: pod('p', { cpu: '1', memory: '2Gi' }), node: nodeInfo(node('n')), want: 100 },
+    { name: 'cpu heavy', pod: pod('p', { cpu: '4', memory: '0' }), node: nodeInfo(node('n')), want: 50 },
+    { name: 'half cpu, quarter memory', pod: pod('p', { cpu: '2', memory: '2Gi' }), node: nodeInfo(node('n')), want: 87 },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(balancedAllocationScore(podInfo(c.pod), c.node), c.want));
+});
+
+describe('PodTopologySpread (owner spread)', () => {
+  it('counts siblings with the same controller', () => {
+    const n = nodeInfo(node('n'), pod('a', { owner: 'rs1' }), pod('b', { owner: 'rs1' }), pod('c', { owner: 'rs2' }));
+    assert.equal(siblingsOnNode(podInfo(pod('x', { owner: 'rs1' })), n), 2);
+    assert.equal(siblingsOnNode(podInfo(pod('x', { owner: 'rs3' })), n), 0);
+    assert.equal(siblingsOnNode(podInfo(pod('x')), n), 0);
+  });
+  const cases = [
+    { name: 'no siblings anywhere', raw: [0, 0, 0], want: [100, 100, 100] },
+    { name: 'one node has one', raw: [1, 0, 0], want: [0, 100, 100] },
+    { name: 'graded', raw: [2, 1, 0], want: [0, 50, 100] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const s = [...c.raw];
+      normalizeSpread(s);
+      assert.deepEqual(s, c.want);
+    });
+  }
+});
+
+describe('NodeAffinity preferred and TaintToleration scores', () => {
+  it('sums the weights of matching preferred terms', () => {
+    const p = pod('p', {
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 10, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+              { weight: 5, preference: { matchExpressions: [{ key: 'disk', operator: 'Exists' }] } },
+            ],
+          },
+        },
+      },
+    });
+    assert.equal(preferredAffinityWeight(p, node('n', { labels: { zone: 'a', disk: 'ssd' } })), 15);
+    assert.equal(preferredAffinityWeight(p, node('n', { labels: { zone: 'b' } })), 0);
+  });
+  it('counts untolerated PreferNoSchedule taints', () => {
+    const n = node('n', { taints: [{ key: 'a', effect: 'PreferNoSchedule' }, { key: 'b', effect: 'PreferNoSchedule' }] });
+    assert.equal(intolerablePreferNoSchedule(pod('p'), n), 2);
+    assert.equal(intolerablePreferNoSchedule(pod('p', { spec: { tolerations: [{ key: 'a', operator: 'Exists' }] } }), n), 1);
+  });
+});
+
+describe('schedule()', () => {
+  const state = (): Scheduling => ({ profile: defaultProfile(), nextStartIndex: 0, random: Math.random });
+
+  it('spreads 6 replicas of one ReplicaSet 2+2+2 over 3 equal nodes, counting assumed pods', () => {
+    for (let round = 0; round < 20; round++) {
+      const nodes = ['a', 'b', 'c'].map((n) => makeNodeInfo(node(n)));
+      const s = state();
+      for (let i = 0; i < 6; i++) {
+        const p = makePodInfo(pod(`web-${i}`, { cpu: '100m', memory: '64Mi', owner: 'rs-web' }));
+        const r = schedule(s, p, nodes);
+        assert.equal(r.kind, 'scheduled');
+        if (r.kind === 'scheduled') accountPod(nodes.find((n) => n.name === r.node)!, p, 1);
+      }
+      assert.deepEqual(nodes.map((n) => n.podCount), [2, 2, 2]);
+    }
+  });
+
+  it('prefers the emptier node', () => {
+    const nodes = [nodeInfo(node('busy'), pod('x', { cpu: '3' })), nodeInfo(node('idle'))];
+    const r = schedule(state(), podInfo(pod('p', { cpu: '500m' })), nodes);
+    assert.equal(r.kind === 'scheduled' && r.node, 'idle');
+  });
+
+  it('reports every node’s reason, counted and sorted', () => {
+    const nodes = [nodeInfo(node('a', { unschedulable: true })), nodeInfo(node('b')), nodeInfo(node('c'))];
+    const r = schedule(state(), podInfo(pod('p', { cpu: '5' })), nodes);
+    assert.equal(r.kind, 'unschedulable');
+    if (r.kind === 'unschedulable') assert.equal(r.message, '0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.');
+  });
+
+  it('too big for all nodes', () => {
+    const nodes = [nodeInfo(node('a')), nodeInfo(node('b')), nodeInfo(node('c'))];
+    const r = schedule(state(), podInfo(pod('p', { cpu: '5' })), nodes);
+    assert.equal(r.kind === 'unschedulable' && r.message, '0/3 nodes are available: 3 Insufficient cpu.');
+  });
+
+  it('no nodes at all', () => {
+    const r = schedule(state(), podInfo(pod('p')), []);
+    assert.equal(r.kind === 'unschedulable' && r.message, '0/0 nodes are available.');
+  });
+});
+
+describe('fitErrorMessage', () => {
+  it('counts each reason once per node', () => {
+    const msg = fitErrorMessage(2, [
+      { code: 'Unschedulable', reasons: ['Insufficient cpu', 'Insufficient memory'] },
+      { code: 'Unschedulable', reasons: ['Insufficient cpu'] },
+    ]);
+    assert.equal(msg, '0/2 nodes are available: 1 Insufficient memory, 2 Insufficient cpu.');
+  });
+});
+
+describe('numFeasibleNodesToFind', () => {
+  const cases = [
+    { nodes: 3, want: 3 },
+    { nodes: 99, want: 99 },
+    { nodes: 100, want: 100 },
+    { nodes: 1000, want: 420 },
+    { nodes: 5000, want: 500 },
+  ];
+  for (const c of cases) it(`${c.nodes} nodes → ${c.want}`, () => assert.equal(numFeasibleNodesToFind(c.nodes, 0), c.want));
+});
