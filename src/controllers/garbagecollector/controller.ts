@@ -26,6 +26,7 @@ import {
 } from '../../client/index.js';
 import type { OwnerReference } from '../../api/types.js';
 import { isConflict, isNotFound } from '../runtime/names.js';
+import { ownerRefsPatch } from '../runtime/ownership.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, decide, hasFinalizer, isDeletingDependents, type OwnerState } from './plan.js';
 
 const UID_INDEX = 'uid';
@@ -238,16 +239,23 @@ export class GarbageCollector {
 
   private async patchOwnerRefs(w: Watched, obj: ObjectLike, refs: OwnerReference[]): Promise<void> {
     try {
-      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, { metadata: { resourceVersion: obj.metadata!.resourceVersion, ownerReferences: refs.length ? refs : null } }, 'merge');
+      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, ownerRefsPatch(obj, refs), 'json');
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
   private async removeFinalizer(w: Watched, obj: ObjectLike, finalizer: string): Promise<void> {
-    const rest = (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+    const current = obj.metadata?.finalizers ?? [];
+    const rest = current.filter((f) => f !== finalizer);
+    // Guarded on the finalizer list only, so a concurrent status write does not make us retry.
+    const ops = [
+      { op: 'test', path: '/metadata/uid', value: obj.metadata!.uid },
+      { op: 'test', path: '/metadata/finalizers', value: current },
+      rest.length ? { op: 'replace', path: '/metadata/finalizers', value: rest } : { op: 'remove', path: '/metadata/finalizers' },
+    ];
     try {
-      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, { metadata: { resourceVersion: obj.metadata!.resourceVersion, finalizers: rest.length ? rest : null } }, 'merge');
+      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, ops, 'json');
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
