@@ -1,7 +1,9 @@
 // bench/controllers: how fast the controllers drive large Deployments, through the
 // API of a real `kujira up` (pods made Running/Ready by simulated nodes, or by the
 // test kubelet when the cluster has none).
-//   node dist/bench/controllers/run.js [--replicas 1000] [--delete-pods 10000]
+//   node dist/bench/controllers/run.js [--replicas 1000] [--delete-pods 10000] [--simulated-nodes 100]
+// With --simulated-nodes N the whole of `kujira up` runs (controller manager, scheduler,
+// N simulated nodes); without it, the API server alone with our controllers and the test kubelet.
 import { performance } from 'node:perf_hooks';
 import type { apps, core } from '../../src/api/types.js';
 import { DEPLOYMENTS, Informer, PODS } from '../../src/client/index.js';
@@ -23,6 +25,7 @@ function arg(name: string, dflt: number): number {
 
 const replicas = arg('replicas', 1000);
 const deletePods = arg('delete-pods', 10000);
+const simulatedNodes = arg('simulated-nodes', 0);
 
 function deployment(name: string, n: number, image: string): apps.Deployment {
   return {
@@ -38,7 +41,7 @@ function deployment(name: string, n: number, image: string): apps.Deployment {
 }
 
 async function main(): Promise<void> {
-  const c = await KujiraUp.start({ readyDelayMs: 0 });
+  const c = await KujiraUp.start(simulatedNodes > 0 ? { fullStack: { simulatedNodes } } : { readyDelayMs: 0 });
   const deploys = c.client.resource(DEPLOYMENTS);
   const pods = c.client.resource(PODS);
   const results: Array<[string, number, number]> = [];
