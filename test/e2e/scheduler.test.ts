@@ -208,7 +208,7 @@ describe('scheduler', () => {
 });
 
 describe('cordon and drain', () => {
-  it('cordon keeps new pods off; drain moves pods away; uncordon allows them back', async () => {
+  it('cordon keeps new pods off; uncordon lets them in', async () => {
     await cluster.k(['cordon', 'kujira-sim-3']);
     assert.match(await cluster.k(['get', 'node', 'kujira-sim-3']), /Ready,SchedulingDisabled/);
     await cluster.k(['apply', '-f', '-'], { input: podYaml('on-three', { nodeSelector: { 'kubernetes.io/hostname': 'kujira-sim-3' } }) });
@@ -220,7 +220,9 @@ describe('cordon and drain', () => {
     await cluster.k(['uncordon', 'kujira-sim-3']);
     assert.equal(await eventually(async () => (await pod('on-three')).spec?.nodeName, 'on-three bound'), 'kujira-sim-3');
     await cluster.k(['delete', 'pod', 'on-three']);
+  });
 
+  it('drain --ignore-daemonsets --delete-emptydir-data moves a ReplicaSet\'s pods to the other nodes', async () => {
     await createReplicaSet('drained', 6);
     await eventually(async () => (await pods('app=drained')).every((p) => p.spec?.nodeName), 'drained pods bound', 20_000);
     const drain = await cluster.kubectl(['drain', 'kujira-sim-3', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=60s'], { timeoutMs: 90_000 });
