@@ -24,11 +24,18 @@ export function podHostPorts(pod: core.Pod): HostPort[] {
   return out;
 }
 
+const RESOURCE_ORDER: Record<string, number> = { cpu: 0, memory: 1, 'ephemeral-storage': 2 };
+
 export function makePodInfo(pod: core.Pod): PodInfo {
+  const requests = podRequests(pod);
+  const requestNames = Object.keys(requests)
+    .filter((n) => n !== 'pods' && requests[n]! > 0)
+    .sort((a, b) => (RESOURCE_ORDER[a] ?? 3) - (RESOURCE_ORDER[b] ?? 3) || a.localeCompare(b));
   const info: PodInfo = {
     pod,
     key: podKey(pod),
-    requests: podRequests(pod),
+    requests,
+    requestNames,
     scoringRequests: podScoringRequests(pod),
     hostPorts: podHostPorts(pod),
   };

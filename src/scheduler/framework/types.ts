@@ -40,6 +40,8 @@ export interface PodInfo {
   key: string;
   /** Effective requests (init containers and overhead counted as Kubernetes does). */
   requests: ResourceAmounts;
+  /** Names of the requested resources (> 0), in the order the fit check reports them: cpu, memory, ephemeral-storage, then the rest. */
+  requestNames: string[];
   /** cpu/memory with defaults for empty requests, for scoring only. */
   scoringRequests: { cpu: number; memory: number };
   hostPorts: HostPort[];
