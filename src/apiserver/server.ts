@@ -33,6 +33,15 @@ export interface ApiServerConfig {
   /** Client certificate the server presents to node agents for pods/log. */
   kubeletClient?: KeyPair;
   namespaceRetryMs?: number;
+  /** APIs served beside the registry's (metrics.k8s.io/v1beta1): each answers the paths it owns. */
+  extraApis?: ExtraApi[];
+}
+
+/** An API group served by its own handler rather than the generic registry. */
+export interface ExtraApi {
+  groupDiscovery: object;
+  aggregatedDiscoveryEntry: object;
+  handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean>;
 }
 
 export interface TlsConfig {
@@ -71,7 +80,7 @@ export class ApiServer {
     const now = cfg.now ?? (() => new Date());
     this.index = new ResourceIndex(cfg.resources);
     this.service = new ObjectService({ store: cfg.store, index: this.index, schema: cfg.schema, applyPatch: cfg.applyPatch, now, log: cfg.log });
-    this.discovery = new Discovery(this.index);
+    this.discovery = new Discovery(this.index, cfg.extraApis ?? []);
     this.resources = new ResourceHandler({
       index: this.index,
       service: this.service,
@@ -144,6 +153,7 @@ export class ApiServer {
     const method = req.method ?? 'GET';
     if (path === '/version') return sendObject(res, 200, versionInfo());
     if (path.startsWith('/openapi')) return this.openapi(req, res, path);
+    for (const extra of this.cfg.extraApis ?? []) if (await extra.handle(req, res, path, url.searchParams)) return;
 
     const parsed = parsePath(path);
     switch (parsed.kind) {

@@ -4,6 +4,14 @@
 //   { name: 'controllers', start: async (ctx) => startControllers(ctx.api, ctx.log.child('controllers')) }
 import type { Logger } from '../api/log.js';
 import type { FlagValues } from './flags.js';
+import type { MetricsPipeline } from '../autoscaling/metrics/pipeline.js';
+import { EventRecorder, KubeClient } from '../client/index.js';
+import { startControllerManager } from '../controllers/index.js';
+import { startNodeLifecycleController } from '../controllers/nodelifecycle/index.js';
+import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/controller.js';
+import { startSimulatedNodes } from '../node/sim/index.js';
+import { startScheduler } from '../scheduler/index.js';
+import { parseDuration } from './flags.js';
 
 /** How an in-process component reaches the API server as the cluster admin. */
 export interface ApiClientConfig {
@@ -47,6 +55,85 @@ export interface RunningComponent extends ComponentHandle {
   name: string;
 }
 
-export function components(): Component[] {
-  return [];
+/** Parts built before the API server listens and shared with components. */
+export interface ComponentDeps {
+  metrics: MetricsPipeline;
+}
+
+function adminClient(ctx: ClusterContext): KubeClient {
+  return new KubeClient({ server: ctx.api.server, ca: ctx.api.caPem, token: ctx.api.token });
+}
+
+function durationFlag(ctx: ClusterContext, name: string): number {
+  return parseDuration(String(ctx.flags[name]));
+}
+
+/** The local node's runtime, resolved from --runtime and --simulated-nodes. */
+export function simulatedNodeCount(flags: FlagValues): number {
+  const n = Number(flags['simulated-nodes']);
+  if (n > 0) return n;
+  // `--runtime simulated` alone still gives the user one node to run pods on.
+  return flags.runtime === 'simulated' ? 1 : 0;
+}
+
+export function components(deps: ComponentDeps): Component[] {
+  return [
+    {
+      name: 'controller-manager',
+      start: async (ctx) => {
+        const manager = startControllerManager({ client: adminClient(ctx) });
+        return { stop: () => manager.stop() };
+      },
+    },
+    {
+      name: 'scheduler',
+      start: async (ctx) => {
+        const scheduler = startScheduler({ client: adminClient(ctx) });
+        return { stop: () => scheduler.stop() };
+      },
+    },
+    {
+      name: 'node-lifecycle-controller',
+      start: async (ctx) => {
+        const c = startNodeLifecycleController({
+          client: adminClient(ctx),
+          options: { nodeMonitorGracePeriodMs: durationFlag(ctx, 'node-monitor-grace-period'), nodeMonitorPeriodMs: durationFlag(ctx, 'node-monitor-period') },
+        });
+        return { stop: () => c.stop() };
+      },
+    },
+    {
+      name: 'metrics-scraper',
+      start: async (ctx) => {
+        deps.metrics.start(adminClient(ctx));
+        return { stop: () => deps.metrics.stop() };
+      },
+    },
+    {
+      name: 'horizontal-pod-autoscaler',
+      start: async (ctx) => {
+        const client = adminClient(ctx);
+        const hpa = startHorizontalPodAutoscaler({
+          client,
+          events: new EventRecorder(client, { component: 'horizontal-pod-autoscaler' }),
+          options: {
+            syncPeriodMs: durationFlag(ctx, 'horizontal-pod-autoscaler-sync-period'),
+            downscaleStabilizationMs: durationFlag(ctx, 'horizontal-pod-autoscaler-downscale-stabilization'),
+          },
+        });
+        return { stop: () => hpa.stop() };
+      },
+    },
+    {
+      name: 'simulated-nodes',
+      start: async (ctx) => {
+        const count = simulatedNodeCount(ctx.flags);
+        if (count === 0) return { stop: async () => {} };
+        const nodes = startSimulatedNodes({ client: adminClient(ctx), count });
+        await nodes.ready;
+        ctx.log.info('simulated nodes ready', { count, names: nodes.nodeNames.join(',') });
+        return { stop: () => nodes.stop() };
+      },
+    },
+  ];
 }

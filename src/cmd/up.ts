@@ -16,13 +16,22 @@ import { patchEngine, schemaCatalog } from './api-parts.js';
 import { components, type ClusterContext, type RunningComponent } from './components.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { renderKubeconfig } from './kubeconfig.js';
+import { parseDuration } from './flags.js';
+import { createMetricsPipeline } from '../autoscaling/metrics/pipeline.js';
 
 export const upFlags: FlagSpec[] = [
   { name: 'data-dir', type: 'string', default: '~/.kujira', description: 'Directory holding everything the cluster keeps (store, certificates, kubeconfig)' },
   { name: 'address', type: 'string', default: '127.0.0.1', description: 'Address the API server listens on' },
   { name: 'port', type: 'int', default: 6443, description: 'HTTPS port of the API server (0 = any free port)' },
   { name: 'runtime', type: 'string', default: 'auto', choices: ['auto', 'containerd', 'simulated'], description: 'Container runtime of the local node' },
-  { name: 'simulated-nodes', type: 'int', default: 0, description: 'Number of simulated nodes to run' },
+  { name: 'simulated-nodes', type: 'int', default: 0, description: 'Number of simulated nodes to run (with --runtime simulated, at least 1)' },
+  { name: 'node-monitor-grace-period', type: 'duration', default: '40s', description: 'How long a node may go without renewing its Lease before it is marked NotReady (Ready=Unknown)' },
+  { name: 'node-monitor-period', type: 'duration', default: '5s', description: 'How often the node lifecycle controller checks node health' },
+  { name: 'default-not-ready-toleration-seconds', type: 'int', default: 300, description: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod that has none' },
+  { name: 'default-unreachable-toleration-seconds', type: 'int', default: 300, description: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod that has none' },
+  { name: 'metric-resolution', type: 'duration', default: '15s', description: 'How often node usage is scraped for metrics.k8s.io (kubectl top, autoscaling)' },
+  { name: 'horizontal-pod-autoscaler-sync-period', type: 'duration', default: '15s', description: 'How often each HorizontalPodAutoscaler is reconciled' },
+  { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'duration', default: '5m0s', description: 'How far back the autoscaler looks for a higher recommendation before scaling down' },
 ];
 
 /** A start-up failure with the message the user sees; `kujira up` exits non-zero with it. */
@@ -79,6 +88,7 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     throw new StartupError(`cannot open the store: ${(err as Error).message}`, { cause: err });
   }
 
+  const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])) });
   const resources = builtinResources();
   const schema = schemaCatalog(resources);
   const applyPatch = patchEngine;
@@ -90,6 +100,7 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     authenticate: createAuthenticator(tokens),
     log: log.child('apiserver'),
     kubeletClient: pki.kubeletClient,
+    extraApis: [metrics.api],
   });
   let api: RunningApiServer;
   try {
@@ -134,7 +145,7 @@ export async function startCluster(flags: FlagValues, log: Logger): Promise<Clus
     await store.close();
   };
   try {
-    for (const c of components()) {
+    for (const c of components({ metrics })) {
       const handle = await c.start(context);
       running.push({ name: c.name, stop: handle.stop });
       log.info('component started', { component: c.name });

@@ -36,7 +36,11 @@ function storageVersionHash(r: ServedResource): string {
 }
 
 export class Discovery {
-  constructor(private readonly index: ResourceIndex) {}
+  constructor(
+    private readonly index: ResourceIndex,
+    /** Groups served beside the registry's (metrics.k8s.io). */
+    private readonly extra: Array<{ groupDiscovery: object; aggregatedDiscoveryEntry: object }> = [],
+  ) {}
 
   apiVersions(serverAddress: string): object {
     return {
@@ -55,7 +59,7 @@ export class Discovery {
         versions: g.versions.map((v) => ({ groupVersion: `${g.group}/${v}`, version: v })),
         preferredVersion: { groupVersion: `${g.group}/${g.versions[0]}`, version: g.versions[0] },
       }));
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups, ...this.extra.map((e) => e.groupDiscovery)] };
   }
 
   /** APIResourceList for one group-version, or undefined if not served. */
@@ -99,7 +103,12 @@ export class Discovery {
           freshness: 'Current',
         })),
       }));
-    return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
+    return {
+      kind: 'APIGroupDiscoveryList',
+      apiVersion: `apidiscovery.k8s.io/${version}`,
+      metadata: {},
+      items: core ? items : [...items, ...this.extra.map((e) => e.aggregatedDiscoveryEntry)],
+    };
   }
 
   private aggregatedResource(r: ServedResource): object {

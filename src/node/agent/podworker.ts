@@ -1,0 +1,581 @@
+// One worker per pod bound to this node: it brings the runtime in line with the pod's spec (sandbox, init
+// containers in order, containers, restarts with back-off, probes' verdicts), reports the status, and on
+// deletion stops everything within the grace period before letting the API forget the pod.
+// Level-triggered: every sync re-reads the runtime; the only memory kept is back-off and what was last written.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { core } from '../../api/types.js';
+import type { Clock, TimerHandle } from '../../client/clock.js';
+import type { EventRecorder } from '../../client/events.js';
+import type { ResourceClient } from '../../client/client.js';
+import {
+  RuntimeNotFoundError, type ContainerInfo, type ContainerSpec, type ContainerStatusInfo, type PodRuntime, type SandboxInfo, type SandboxSpec,
+} from '../../runtime/runtime.js';
+import { backoffMessage, formatDuration, nextBackoff, remainingBackoff, type BackoffEntry, type BackoffSettings } from './backoff.js';
+import { ProbeManager } from './probes.js';
+import { computePodStatus, type ContainerObservation } from './status.js';
+import {
+  containerEnv, containerResources, dnsSettings, etcHosts, expandVars, podQOSClass, portMappings, type EnvSources, type FieldContext,
+} from './translate.js';
+import { mountSource, setUpVolumes, tearDownPodDir, VolumeError, type VolumeSources } from './volumes.js';
+import { removeCgroupTree } from '../../runtime/cri/host.js';
+
+export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
+export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
+export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
+export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
+export const LABEL_NODE = 'io.kujira.node';
+/** Marks init containers, so a restart can tell them from regular ones with the same name. */
+export const LABEL_CONTAINER_KIND = 'io.kujira.container.kind';
+
+export interface PodWorkerHost {
+  runtime: PodRuntime;
+  pods: ResourceClient<core.Pod>;
+  events: EventRecorder;
+  probes: ProbeManager;
+  clock: Clock;
+  nodeName: string;
+  hostIP: string;
+  dataDir: string;
+  /** cgroup parent of all pods of this agent, e.g. /kujira-1a2b3c4d. */
+  cgroupBase: string;
+  cgroupRoots: string[];
+  clusterDNS: string[];
+  node: { cpuCores: number; memoryBytes: number };
+  backoff: BackoffSettings;
+  imageBackoff: BackoffSettings;
+  volumeSources: VolumeSources;
+  envSources(namespace: string): Promise<EnvSources>;
+  log(line: string): void;
+}
+
+const ZERO_GRACE_MIN_SECONDS = 2;
+
+function podKey(pod: core.Pod): string {
+  return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+}
+
+export function podDirOf(dataDir: string, uid: string): string {
+  return join(dataDir, 'pods', uid);
+}
+
+export function logDirOf(dataDir: string, pod: { namespace: string; name: string; uid: string }): string {
+  return join(dataDir, 'pods', pod.uid, 'logs');
+}
+
+/** The image pull policy Kubernetes defaults to: Always for :latest or no tag, else IfNotPresent. */
+export function pullPolicyOf(container: core.Container): 'Always' | 'IfNotPresent' | 'Never' {
+  if (container.imagePullPolicy) return container.imagePullPolicy as 'Always' | 'IfNotPresent' | 'Never';
+  const image = container.image ?? '';
+  const lastPart = image.slice(image.lastIndexOf('/') + 1);
+  if (image.includes('@')) return 'IfNotPresent';
+  return !lastPart.includes(':') || lastPart.endsWith(':latest') ? 'Always' : 'IfNotPresent';
+}
+
+export function shouldRestart(policy: string | undefined, exitCode: number): boolean {
+  if (policy === 'Never') return false;
+  if (policy === 'OnFailure') return exitCode !== 0;
+  return true;
+}
+
+interface ImagePullState {
+  entry: BackoffEntry;
+  failedAt: number;
+  message: string;
+}
+
+export class PodWorker {
+  pod: core.Pod;
+  /** The pod is gone from the API (force delete, or missed while down): tear down. */
+  goneFromApi = false;
+  private running = false;
+  private again = false;
+  private timer?: TimerHandle;
+  private timerAt = Infinity;
+  private readonly backoffs = new Map<string, BackoffEntry>();
+  private readonly imagePulls = new Map<string, ImagePullState>();
+  private readonly waiting = new Map<string, { reason: string; message?: string }>();
+  private lastStatusJson = '';
+  private terminal = false;
+  private finished = false;
+  private readonly uid: string;
+  private stoppedForGood = false;
+
+  constructor(pod: core.Pod, private readonly host: PodWorkerHost, private readonly onFinished: (uid: string) => void) {
+    this.pod = pod;
+    this.uid = pod.metadata?.uid ?? '';
+  }
+
+  update(pod: core.Pod): void {
+    this.pod = pod;
+    this.kick();
+  }
+
+  /** Runs a sync now, or right after the one in progress. */
+  kick(): void {
+    if (this.finished || this.stoppedForGood) return;
+    if (this.running) { this.again = true; return; }
+    this.running = true;
+    void this.loop();
+  }
+
+  /** Stops scheduling syncs (agent shutdown); what runs finishes. */
+  halt(): void {
+    this.stoppedForGood = true;
+    this.timer?.cancel();
+  }
+
+  private syncAfter(ms: number): void {
+    const at = this.host.clock.now() + ms;
+    if (at >= this.timerAt && this.timer) return;
+    this.timer?.cancel();
+    this.timerAt = at;
+    this.timer = this.host.clock.setTimer(() => { this.timer = undefined; this.timerAt = Infinity; this.kick(); }, ms);
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          this.host.log(`pod ${podKey(this.pod)}: ${(err as Error).message}`);
+          this.syncAfter(1000);
+        }
+      } while (this.again && !this.finished && !this.stoppedForGood);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private get podRef() {
+    return { name: this.pod.metadata?.name ?? '', namespace: this.pod.metadata?.namespace ?? 'default', uid: this.uid };
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
+    // Events about a container point at it with fieldPath, as the kubelet's do; the recorder takes the pod object.
+    void container;
+    this.host.events.event({ ...this.pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message);
+  }
+
+  private async sync(): Promise<void> {
+    const pod = this.pod;
+    if (this.goneFromApi || pod.metadata?.deletionTimestamp) {
+      await this.terminate();
+      return;
+    }
+    const { runtime } = this.host;
+    const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === this.uid);
+    let sandbox: SandboxInfo | undefined = sandboxes.filter((s) => s.state === 'ready').sort((a, b) => b.attempt - a.attempt)[0];
+    const sandboxSpecFor = (attempt: number) => this.sandboxSpec(attempt);
+
+    if (this.terminal) {
+      // Terminal pods keep their exited containers (for logs) but not their sandbox.
+      await this.writeStatus(sandbox ? (await runtime.sandboxStatus(sandbox.id))?.ips ?? [] : [], false, await this.observe(sandbox?.id));
+      return;
+    }
+
+    if (!sandbox) {
+      for (const old of sandboxes) {
+        for (const c of await runtime.listContainers({ sandboxId: old.id })) this.host.probes.remove(c.id);
+        await runtime.stopSandbox(old.id);
+        await runtime.removeSandbox(old.id);
+      }
+      const attempt = sandboxes.reduce((m, s) => Math.max(m, s.attempt + 1), 0);
+      await mkdir(podDirOf(this.host.dataDir, this.uid), { recursive: true });
+      await mkdir(logDirOf(this.host.dataDir, this.podRef), { recursive: true });
+      for (const root of this.host.cgroupRoots) await mkdir(join(root, this.cgroupParent()), { recursive: true }).catch(() => {});
+      try {
+        const id = await runtime.runSandbox(sandboxSpecFor(attempt));
+        sandbox = (await runtime.listSandboxes()).find((s) => s.id === id);
+        if (attempt > 0) this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      } catch (err) {
+        this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+        await this.writeStatus([], false, await this.observe(undefined));
+        this.syncAfter(5000);
+        return;
+      }
+      if (!sandbox) throw new Error('sandbox vanished right after it was created');
+    }
+    const sandboxStatus = await runtime.sandboxStatus(sandbox.id);
+    const podIPs = sandboxStatus?.ips ?? [];
+    const podDir = podDirOf(this.host.dataDir, this.uid);
+    await writeFile(join(podDir, 'etc-hosts'), etcHosts(pod, podIPs, this.hostname()));
+
+    let volumes: Map<string, string>;
+    try {
+      volumes = await setUpVolumes(pod, podDir, this.host.volumeSources, this.fieldContext(podIPs));
+    } catch (err) {
+      const message = err instanceof VolumeError ? err.message : `MountVolume.SetUp failed: ${(err as Error).message}`;
+      this.event('Warning', 'FailedMount', message);
+      await this.writeStatus(podIPs, true, await this.observe(sandbox.id));
+      this.syncAfter(5000);
+      return;
+    }
+
+    const spec = pod.spec ?? { containers: [] };
+    const policy = spec.restartPolicy ?? 'Always';
+    let byName = await this.containersByName(sandbox.id);
+
+    // Init containers, one at a time, each to successful completion.
+    let initDone = true;
+    for (const ic of spec.initContainers ?? []) {
+      const [latest] = byName.get(`init:${ic.name}`) ?? [];
+      if (latest?.state === 'exited' && latest.exitCode === 0) continue;
+      initDone = false;
+      if (latest?.state === 'running') break;
+      if (latest) {
+        if (policy === 'Never') { this.terminal = true; break; }
+        if (!(await this.mayRestart(ic, latest))) break;
+      }
+      await this.startContainer(ic, 'init', latest ? latest.attempt + 1 : 0, sandbox.id, podIPs, volumes);
+      break;
+    }
+
+    if (initDone && !this.terminal) {
+      for (const c of spec.containers) {
+        const [latest] = byName.get(`app:${c.name}`) ?? [];
+        if (latest?.state === 'running') {
+          this.waiting.delete(c.name);
+          this.host.probes.ensure(pod, c, latest.id, latest.startedAt, podIPs[0] ?? '');
+          const probes = this.host.probes.view(latest.id);
+          if (probes.livenessFailed || probes.startupFailed) {
+            const which = probes.startupFailed ? 'startup' : 'liveness';
+            this.event('Normal', 'Killing', `Container ${c.name} failed ${which} probe, will be restarted`, c.name);
+            await runtime.stopContainer(latest.id, this.graceSeconds());
+            this.host.probes.remove(latest.id);
+            this.again = true;
+          }
+          continue;
+        }
+        if (!latest) {
+          await this.startContainer(c, 'app', 0, sandbox.id, podIPs, volumes);
+          continue;
+        }
+        // Exited (or created but never started: a failed start).
+        this.host.probes.remove(latest.id);
+        if (!shouldRestart(policy, latest.exitCode)) { this.waiting.delete(c.name); continue; }
+        if (!(await this.mayRestart(c, latest))) continue;
+        await this.startContainer(c, 'app', latest.attempt + 1, sandbox.id, podIPs, volumes);
+      }
+    }
+
+    byName = await this.containersByName(sandbox.id);
+    const observation = await this.observe(sandbox.id, byName);
+    const status = await this.writeStatus(podIPs, true, observation);
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      this.terminal = true;
+      for (const list of byName.values()) for (const c of list) this.host.probes.remove(c.id);
+      await runtime.stopSandbox(sandbox.id);
+    }
+  }
+
+  /** Checks the crash-loop back-off; when waiting, records CrashLoopBackOff and schedules the next sync. */
+  private async mayRestart(c: core.Container, latest: ContainerStatusInfo): Promise<boolean> {
+    const now = this.host.clock.now();
+    const ranFor = latest.finishedAt && latest.startedAt ? latest.finishedAt - latest.startedAt : 0;
+    let entry = this.backoffs.get(c.name);
+    if (!entry && latest.attempt > 0) {
+      // Rebuilt after an agent restart: the back-off the restart count implies.
+      entry = { delayMs: Math.min(this.host.backoff.baseMs * 2 ** (latest.attempt - 1), this.host.backoff.maxMs) };
+      this.backoffs.set(c.name, entry);
+    }
+    const wait = remainingBackoff(entry, latest.finishedAt || now, ranFor, now, this.host.backoff);
+    if (wait > 0 && entry) {
+      const message = backoffMessage(entry.delayMs, c.name, this.podRef);
+      if (this.waiting.get(c.name)?.reason !== 'CrashLoopBackOff') {
+        this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.podRef.name}_${this.podRef.namespace}(${this.uid})`, c.name);
+      }
+      this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message });
+      this.syncAfter(wait);
+      return false;
+    }
+    this.backoffs.set(c.name, nextBackoff(entry, ranFor, this.host.backoff));
+    return true;
+  }
+
+  private hostname(): string {
+    return (this.pod.spec?.hostname ?? this.pod.metadata?.name ?? 'pod').slice(0, 63);
+  }
+
+  private cgroupParent(): string {
+    return `${this.host.cgroupBase}/pod${this.uid}`;
+  }
+
+  private graceSeconds(): number {
+    return this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+  }
+
+  private sandboxSpec(attempt: number): SandboxSpec {
+    const pod = this.pod;
+    const dns = dnsSettings(pod, this.host.clusterDNS);
+    return {
+      name: pod.metadata?.name ?? '',
+      namespace: pod.metadata?.namespace ?? 'default',
+      uid: this.uid,
+      attempt,
+      hostname: this.hostname(),
+      logDirectory: logDirOf(this.host.dataDir, this.podRef),
+      ...(dns ? { dns } : {}),
+      portMappings: portMappings(pod),
+      labels: {
+        ...(pod.metadata?.labels ?? {}),
+        [LABEL_POD_UID]: this.uid, [LABEL_POD_NAME]: this.podRef.name, [LABEL_POD_NAMESPACE]: this.podRef.namespace, [LABEL_NODE]: this.host.nodeName,
+      },
+      annotations: {},
+      cgroupParent: this.cgroupParent(),
+      shareProcessNamespace: !!pod.spec?.shareProcessNamespace,
+    };
+  }
+
+  private fieldContext(podIPs: string[]): FieldContext {
+    return { pod: this.pod, podIPs, hostIP: this.host.hostIP, nodeName: this.host.nodeName };
+  }
+
+  /** The runtime's containers of this sandbox grouped by kind:name, newest attempt first; older ones beyond two are removed. */
+  private async containersByName(sandboxId: string): Promise<Map<string, ContainerStatusInfo[]>> {
+    const { runtime } = this.host;
+    const listed = await runtime.listContainers({ sandboxId });
+    const groups = new Map<string, ContainerInfo[]>();
+    for (const c of listed) {
+      const key = `${c.labels[LABEL_CONTAINER_KIND] ?? 'app'}:${c.name}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const out = new Map<string, ContainerStatusInfo[]>();
+    for (const [key, list] of groups) {
+      list.sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
+      const keep: ContainerStatusInfo[] = [];
+      for (const [i, c] of list.entries()) {
+        if (i >= 2) {
+          // Older attempts than the previous one: their logs are no longer reachable, so both go.
+          const st = await runtime.containerStatus(c.id);
+          await runtime.removeContainer(c.id);
+          if (st?.logPath) await rm(st.logPath, { force: true });
+          continue;
+        }
+        const st = await runtime.containerStatus(c.id);
+        if (st) keep.push({ ...st, sandboxId });
+      }
+      out.set(key, keep);
+    }
+    return out;
+  }
+
+  private async observe(sandboxId: string | undefined, byName?: Map<string, ContainerStatusInfo[]>): Promise<{ init: ContainerObservation[]; main: ContainerObservation[] }> {
+    const groups = byName ?? (sandboxId ? await this.containersByName(sandboxId) : new Map<string, ContainerStatusInfo[]>());
+    const make = (kind: 'init' | 'app', c: core.Container): ContainerObservation => {
+      const [current, previous] = groups.get(`${kind}:${c.name}`) ?? [];
+      const probes = current?.state === 'running' ? this.host.probes.view(current.id) : { ready: false, started: false };
+      const waiting = this.waiting.get(c.name);
+      return {
+        name: c.name, current, previous, ready: kind === 'app' ? probes.ready : false, started: probes.started,
+        // A waiting reason applies to an exited container only while it waits for its next start.
+        waiting: current?.state === 'running' ? undefined : waiting,
+      };
+    };
+    return {
+      init: (this.pod.spec?.initContainers ?? []).map((c) => make('init', c)),
+      main: (this.pod.spec?.containers ?? []).map((c) => make('app', c)),
+    };
+  }
+
+  private async writeStatus(podIPs: string[], sandboxReady: boolean, obs: { init: ContainerObservation[]; main: ContainerObservation[] }): Promise<core.PodStatus> {
+    const status = computePodStatus({
+      pod: this.pod, sandboxReady, podIPs, hostIP: this.host.hostIP, initContainers: obs.init, containers: obs.main, now: this.host.clock.now(),
+    });
+    const json = JSON.stringify(status);
+    if (json !== this.lastStatusJson) {
+      try {
+        const updated = await this.host.pods.patch(this.podRef.namespace, this.podRef.name, { status }, 'merge', { subresource: 'status' });
+        this.lastStatusJson = json;
+        if (updated?.metadata?.uid === this.uid) this.pod = { ...this.pod, status: updated.status };
+      } catch (err) {
+        if ((err as { code?: number }).code === 404) { this.goneFromApi = true; this.again = true; return status; }
+        throw err;
+      }
+    }
+    return status;
+  }
+
+  /** Pulls the image as the policy says; false (with the waiting reason recorded) when it cannot be had now. */
+  private async ensureImage(c: core.Container): Promise<boolean> {
+    const { runtime } = this.host;
+    const image = c.image ?? '';
+    const policy = pullPolicyOf(c);
+    const present = await runtime.imageStatus(image);
+    if (policy === 'Never') {
+      if (present) return true;
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      this.event('Warning', 'ErrImageNeverPull', message, c.name);
+      this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message });
+      this.syncAfter(this.host.imageBackoff.baseMs);
+      return false;
+    }
+    if (policy === 'IfNotPresent' && present) {
+      this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
+      return true;
+    }
+    const now = this.host.clock.now();
+    const failed = this.imagePulls.get(image);
+    if (failed) {
+      const wait = remainingBackoff(failed.entry, failed.failedAt, 0, now, this.host.imageBackoff);
+      if (wait > 0) {
+        this.event('Normal', 'BackOff', `Back-off pulling image "${image}"`, c.name);
+        this.waiting.set(c.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ${failed.message}` });
+        this.syncAfter(wait);
+        return false;
+      }
+    }
+    this.event('Normal', 'Pulling', `Pulling image "${image}"`, c.name);
+    const started = Date.now();
+    try {
+      await runtime.pullImage(image);
+      this.imagePulls.delete(image);
+      const took = ((Date.now() - started) / 1000).toFixed(3);
+      const size = (await runtime.imageStatus(image))?.size ?? 0;
+      this.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${took}s (${took}s including waiting). Image size: ${size} bytes.`, c.name);
+      return true;
+    } catch (err) {
+      const detail = err instanceof RuntimeNotFoundError ? `rpc error: code = NotFound desc = ${err.message}` : (err as Error).message;
+      const message = `Failed to pull image "${image}": ${detail}`;
+      this.event('Warning', 'Failed', message, c.name);
+      this.event('Warning', 'Failed', 'Error: ErrImagePull', c.name);
+      this.imagePulls.set(image, { entry: nextBackoff(failed?.entry, 0, this.host.imageBackoff), failedAt: this.host.clock.now(), message: detail });
+      this.waiting.set(c.name, { reason: 'ErrImagePull', message });
+      this.syncAfter(Math.min(this.imagePulls.get(image)!.entry.delayMs, 1000));
+      return false;
+    }
+  }
+
+  private async startContainer(c: core.Container, kind: 'init' | 'app', attempt: number, sandboxId: string, podIPs: string[], volumes: Map<string, string>): Promise<void> {
+    const { runtime } = this.host;
+    if (!(await this.ensureImage(c))) return;
+    let spec: ContainerSpec;
+    try {
+      spec = await this.containerSpec(c, kind, attempt, podIPs, volumes);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.event('Warning', 'Failed', `Error: ${message}`, c.name);
+      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message });
+      this.syncAfter(5000);
+      return;
+    }
+    let id: string;
+    try {
+      id = await runtime.createContainer(sandboxId, spec, this.sandboxSpec(0));
+    } catch (err) {
+      const message = (err as Error).message.replace(/^CRI CreateContainer: /, '');
+      this.event('Warning', 'Failed', `Error: ${message}`, c.name);
+      this.waiting.set(c.name, { reason: 'CreateContainerError', message });
+      this.syncAfter(5000);
+      return;
+    }
+    this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
+    try {
+      await runtime.startContainer(id);
+      this.waiting.delete(c.name);
+      this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
+    } catch (err) {
+      const message = (err as Error).message.replace(/^CRI StartContainer: /, '');
+      this.event('Warning', 'Failed', `Error: ${message}`, c.name);
+      this.waiting.set(c.name, { reason: 'RunContainerError', message });
+      this.again = true;
+    }
+  }
+
+  private async containerSpec(c: core.Container, kind: 'init' | 'app', attempt: number, podIPs: string[], volumes: Map<string, string>): Promise<ContainerSpec> {
+    const pod = this.pod;
+    const ns = this.podRef.namespace;
+    const env = containerEnv(c, this.fieldContext(podIPs), await this.host.envSources(ns), this.host.node);
+    const vars = new Map(env.map((e) => [e.name, e.value]));
+    const mounts: ContainerSpec['mounts'] = [];
+    for (const m of c.volumeMounts ?? []) {
+      const base = volumes.get(m.name);
+      if (base === undefined) throw new Error(`cannot find volume "${m.name}" to mount into container "${c.name}"`);
+      const subPath = m.subPathExpr ? expandVars(m.subPathExpr, vars) : m.subPath;
+      mounts.push({ containerPath: m.mountPath, hostPath: await mountSource(base, subPath), readOnly: !!m.readOnly });
+    }
+    if (!pod.spec?.hostNetwork && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
+      mounts.push({ containerPath: '/etc/hosts', hostPath: join(podDirOf(this.host.dataDir, this.uid), 'etc-hosts'), readOnly: false });
+    }
+    const qos = podQOSClass(pod);
+    const sc = c.securityContext ?? {};
+    const podSc = pod.spec?.securityContext ?? {};
+    return {
+      name: c.name,
+      attempt,
+      image: c.image ?? '',
+      command: (c.command ?? []).map((s) => expandVars(s, vars)),
+      args: (c.args ?? []).map((s) => expandVars(s, vars)),
+      workingDir: c.workingDir,
+      env,
+      mounts,
+      labels: {
+        [LABEL_POD_UID]: this.uid, [LABEL_POD_NAME]: this.podRef.name, [LABEL_POD_NAMESPACE]: ns,
+        [LABEL_CONTAINER_NAME]: c.name, [LABEL_CONTAINER_KIND]: kind, [LABEL_NODE]: this.host.nodeName,
+      },
+      annotations: { 'io.kubernetes.container.restartCount': String(attempt) },
+      logPath: `${c.name}/${attempt}.log`,
+      resources: containerResources(c, qos, this.host.node.memoryBytes),
+      tty: !!c.tty,
+      stdin: !!c.stdin,
+      stdinOnce: !!c.stdinOnce,
+      privileged: !!sc.privileged,
+      runAsUser: sc.runAsUser ?? podSc.runAsUser,
+      runAsGroup: sc.runAsGroup ?? podSc.runAsGroup,
+      readOnlyRootFilesystem: !!sc.readOnlyRootFilesystem,
+      capabilities: sc.capabilities ? { add: sc.capabilities.add ?? [], drop: sc.capabilities.drop ?? [] } : undefined,
+      shareProcessNamespace: !!pod.spec?.shareProcessNamespace,
+    };
+  }
+
+  /** Graceful termination: preStop, TERM, KILL at the grace period; then the sandbox, cgroups, volumes and logs; then the API object. */
+  private async terminate(): Promise<void> {
+    const { runtime } = this.host;
+    const pod = this.pod;
+    this.host.probes.removePod(this.uid);
+    const grace = this.goneFromApi
+      ? Math.min(this.graceSeconds(), ZERO_GRACE_MIN_SECONDS)
+      : Math.max(pod.metadata?.deletionGracePeriodSeconds ?? this.graceSeconds(), 0);
+    const deadline = this.host.clock.now() + grace * 1000;
+    const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === this.uid);
+    for (const sb of sandboxes) {
+      const containers = await runtime.listContainers({ sandboxId: sb.id });
+      await Promise.all(containers.filter((c) => c.state === 'running').map(async (c) => {
+        const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((s) => s.name === c.name);
+        if (spec?.lifecycle?.preStop?.exec?.command) {
+          const budget = Math.max(1, Math.floor((deadline - this.host.clock.now()) / 1000));
+          await runtime.execSync(c.id, spec.lifecycle.preStop.exec.command, budget).catch(() => {});
+        }
+        this.event('Normal', 'Killing', `Stopping container ${c.name}`, c.name);
+        const remaining = Math.max(0, Math.ceil((deadline - this.host.clock.now()) / 1000));
+        await runtime.stopContainer(c.id, remaining);
+      }));
+    }
+    if (!this.goneFromApi) {
+      // Report the stopped containers before the object goes.
+      const last = sandboxes[0];
+      await this.writeStatus([], false, await this.observe(last?.id)).catch(() => undefined);
+    }
+    for (const sb of sandboxes) {
+      await runtime.stopSandbox(sb.id);
+      await runtime.removeSandbox(sb.id);
+    }
+    await tearDownPodDir(podDirOf(this.host.dataDir, this.uid));
+    for (const root of this.host.cgroupRoots) await removeCgroupTree(join(root, this.cgroupParent()));
+    if (!this.goneFromApi) {
+      try {
+        await this.host.pods.delete(this.podRef.namespace, this.podRef.name, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        if (code !== 404 && code !== 409) throw err;
+      }
+    }
+    this.finished = true;
+    this.timer?.cancel();
+    this.onFinished(this.uid);
+  }
+}
+
+export { formatDuration };
