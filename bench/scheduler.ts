@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     // One set of informers for the whole process, as `kujira up` should run it.
     const informers = new SharedInformerFactory(client, quiet);
-    const sim = startSimulatedNodes({ client, count: nodeCount, informers, options: { logs: false, podWorkers: simPods ? 32 : 0, ...quiet } });
+    const sim = startSimulatedNodes({ client, count: nodeCount, informers, options: { podWorkers: simPods ? 32 : 0, ...quiet } });
     await sim.ready;
     const nodesReadyMs = performance.now() - t0;
     const scheduler = startScheduler({ client, informers, options: { events, ...quiet } });
