@@ -327,7 +327,12 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       return;
     }
     if (r.wakeAt !== undefined) wakeLater(key, r.wakeAt);
-    if (sameStatus(pod.status, r.status) || (st.lastWritten && sameStatus(st.lastWritten, r.status))) return;
+    if (sameStatus(pod.status, r.status)) {
+      // Confirmed by the informer: stop holding our copy (100,000 pods' statuses add up).
+      st.lastWritten = undefined;
+      return;
+    }
+    if (st.lastWritten && sameStatus(st.lastWritten, r.status)) return;
     st.lastWritten = r.status;
     try {
       // PUT against the cached version: a conflict means a newer one is on its way through the informer.

@@ -2,7 +2,7 @@
 import type { core } from '../../api/types.js';
 import { intValue } from '../../node/shared/quantity.js';
 import { podRequests, podScoringRequests, toAmounts } from '../../node/shared/resources.js';
-import type { HostPort, NodeInfo, PodInfo } from './types.js';
+import type { HostPort, NodeInfo, PodInfo, PodShare } from './types.js';
 
 export function podKey(pod: core.Pod): string {
   return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
@@ -59,6 +59,13 @@ export function makeNodeInfo(node: core.Node): NodeInfo {
   };
 }
 
+/** The part of a PodInfo a placed pod keeps, so the cache holds no stale pod objects. */
+export function shareOf(info: PodShare): PodShare {
+  const share: PodShare = { requests: info.requests, scoringRequests: info.scoringRequests, hostPorts: info.hostPorts };
+  if (info.ownerUid) share.ownerUid = info.ownerUid;
+  return share;
+}
+
 /** A node object changed: keep the pod totals, refresh what comes from the node. */
 export function withNode(info: NodeInfo, node: core.Node): NodeInfo {
   const fresh = makeNodeInfo(node);
@@ -66,7 +73,7 @@ export function withNode(info: NodeInfo, node: core.Node): NodeInfo {
 }
 
 /** Adds (sign 1) or removes (sign -1) a pod's share on a node. */
-export function accountPod(info: NodeInfo, pod: PodInfo, sign: 1 | -1): void {
+export function accountPod(info: NodeInfo, pod: PodShare, sign: 1 | -1): void {
   for (const [k, v] of Object.entries(pod.requests)) info.requested[k] = (info.requested[k] ?? 0) + sign * v;
   info.scoringRequested.cpu += sign * pod.scoringRequests.cpu;
   info.scoringRequested.memory += sign * pod.scoringRequests.memory;

@@ -34,19 +34,23 @@ export interface HostPort {
   port: number;
 }
 
-/** Everything the plugins need about the pod being scheduled, computed once per attempt. */
-export interface PodInfo {
-  pod: core.Pod;
-  key: string;
+/** What a pod takes from its node: all the cache keeps of a placed pod (never the pod object itself). */
+export interface PodShare {
   /** Effective requests (init containers and overhead counted as Kubernetes does). */
   requests: ResourceAmounts;
-  /** Names of the requested resources (> 0), in the order the fit check reports them: cpu, memory, ephemeral-storage, then the rest. */
-  requestNames: string[];
   /** cpu/memory with defaults for empty requests, for scoring only. */
   scoringRequests: { cpu: number; memory: number };
   hostPorts: HostPort[];
   /** uid of the controlling owner (ReplicaSet, ...), for spreading. */
   ownerUid?: string;
+}
+
+/** Everything the plugins need about the pod being scheduled, computed once per attempt. */
+export interface PodInfo extends PodShare {
+  pod: core.Pod;
+  key: string;
+  /** Names of the requested resources (> 0), in the order the fit check reports them: cpu, memory, ephemeral-storage, then the rest. */
+  requestNames: string[];
 }
 
 /** A node and what is already placed on it, including pods assumed but not yet seen bound. */
