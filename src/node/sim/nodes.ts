@@ -49,6 +49,8 @@ export interface SimulatedNodeOptions {
   startLatencyMs?: number;
   /** Longest a simulated container takes to stop on deletion. */
   terminationMs?: number;
+  /** A pod status that will change again within this many ms is not written (default 250). */
+  statusCoalesceMs?: number;
   /** Concurrent pod status writes. */
   podWorkers?: number;
   /** Serve the kubelet endpoints: `kubectl logs` and /stats/summary (needs the openssl CLI for a certificate). */
@@ -142,6 +144,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
   const renewMs = opts.leaseRenewIntervalMs ?? 10_000;
   const startLatencyMs = opts.startLatencyMs ?? 100;
   const terminationMs = opts.terminationMs ?? 1000;
+  const coalesceMs = opts.statusCoalesceMs ?? 250;
   const secondOctet = opts.podCidrSecondOctet ?? 244;
   const ownFactory = !args.informers;
   const factory = args.informers ?? new SharedInformerFactory(args.client, { clock: baseClock, onError });
@@ -327,6 +330,9 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       return;
     }
     if (r.wakeAt !== undefined) wakeLater(key, r.wakeAt);
+    // A state that will be replaced within the coalescing window is not worth a write
+    // (a busy kubelet's status manager batches the same way).
+    if (r.wakeAt !== undefined && r.wakeAt - now() <= coalesceMs) return;
     if (sameStatus(pod.status, r.status)) {
       // Confirmed by the informer: stop holding our copy (100,000 pods' statuses add up).
       st.lastWritten = undefined;
