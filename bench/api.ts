@@ -6,7 +6,7 @@
 // Prints a table and one JSON line.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../src/storage/sqlite/index.js';
 import { TestCluster } from '../test/support/cluster.js';
@@ -178,6 +178,7 @@ async function main(): Promise<void> {
   results.apiToStoreRatio = +(Number(results.create32PerSec) / raw.perSec).toFixed(2);
   results.cpus = `${cpus().length}x ${cpus()[0]?.model ?? '?'}`;
   results.node = process.version;
+  results.loadAvg1m = +loadavg()[0].toFixed(2);
   results.date = new Date().toISOString();
 
   const rows: [string, string][] = [

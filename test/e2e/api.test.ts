@@ -247,6 +247,7 @@ describe('API server over HTTPS', () => {
       assert.ok(first.metadata.continue);
       assert.equal(first.metadata.remainingItemCount, 4);
       const second = (await c.req('GET', `/api/v1/namespaces/paging/pods?limit=3&continue=${encodeURIComponent(first.metadata.continue)}`)).json();
+      assert.equal(second.metadata.remainingItemCount, 1);
       const third = (await c.req('GET', `/api/v1/namespaces/paging/pods?limit=3&continue=${encodeURIComponent(second.metadata.continue)}`)).json();
       assert.equal(third.metadata.continue, undefined);
       const names = [...first.items, ...second.items, ...third.items].map((p: { metadata: { name: string } }) => p.metadata.name);

@@ -158,6 +158,24 @@ describe('kubectl against kujira', () => {
     assert.match(await c.k(['delete', 'deploy', 'nginx']), /deployment.apps "nginx" deleted/);
   });
 
+  it('runs the generator commands, which send protobuf bodies', async () => {
+    assert.match(await c.k(['create', 'namespace', 'gen']), /namespace\/gen created/);
+    assert.match(await c.k(['create', 'deployment', 'web', '-n', 'gen', '--image=nginx:1.25', '--replicas=3']), /deployment.apps\/web created/);
+    const d = JSON.parse(await c.k(['get', 'deploy', 'web', '-n', 'gen', '-o', 'json']));
+    assert.equal(d.spec.replicas, 3);
+    assert.deepEqual(d.spec.selector, { matchLabels: { app: 'web' } });
+    assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.25');
+    assert.equal(d.spec.template.spec.containers[0].imagePullPolicy, 'IfNotPresent');
+    assert.match(await c.k(['create', 'deployment', 'idle', '-n', 'gen', '--image=nginx', '--replicas=0']), /created/);
+    assert.equal(await c.k(['get', 'deploy', 'idle', '-n', 'gen', '-o', 'jsonpath={.spec.replicas}']), '0');
+    assert.match(await c.k(['autoscale', 'deployment', 'web', '-n', 'gen', '--min=2', '--max=5', '--cpu-percent=80']), /autoscaled/);
+    const hpa = JSON.parse(await c.k(['get', 'hpa', 'web', '-n', 'gen', '-o', 'json']));
+    assert.equal(hpa.spec.minReplicas, 2);
+    assert.equal(hpa.spec.maxReplicas, 5);
+    assert.equal(hpa.spec.scaleTargetRef.name, 'web');
+    assert.match(await c.k(['delete', 'ns', 'gen']), /namespace "gen" deleted/);
+  });
+
   it('works in other namespaces and deletes a namespace with what is in it', async () => {
     await c.k(['create', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n' });
     await c.k(['apply', '-n', 'team', '-f', fixture('kuard-pod.yaml')]);

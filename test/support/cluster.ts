@@ -55,7 +55,7 @@ export class TestCluster {
   static async start(opts: StartOptions = {}): Promise<TestCluster> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kujira-test-')));
     const t0 = performance.now();
-    const child = spawn(process.execPath, [kujiraBin, 'up', '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], {
+    const child = spawn(process.execPath, [kujiraBin, 'up', '--data-dir', dataDir, '--port', '0', '--controllers=', ...(opts.extraArgs ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { stdout: '', stderr: '' };

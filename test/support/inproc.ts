@@ -23,7 +23,7 @@ export class InProcessCluster {
 
   static async start(): Promise<InProcessCluster> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kujira-test-'));
-    const cluster = await startCluster({ 'data-dir': dataDir, address: '127.0.0.1', port: 0, runtime: 'simulated', 'simulated-nodes': 0 }, silentLogger);
+    const cluster = await startCluster({ 'data-dir': dataDir, address: '127.0.0.1', port: 0, runtime: 'simulated', 'simulated-nodes': 0, controllers: '' }, silentLogger);
     const pki = join(dataDir, 'pki');
     const [ca, cert, key] = await Promise.all(['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(join(pki, f), 'utf8')));
     const agent = new Agent({ ca, cert, key, keepAlive: true, maxSockets: 64 });

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, errors } from '../../api/errors.js';
+import { decodeProtobufBody } from '../protobuf/decode.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -114,10 +115,10 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
       throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
   }
-  // Protobuf request bodies (kubectl's create generators send them) are not decoded yet.
+  if (media === 'application/vnd.kubernetes.protobuf') return decodeProtobufBody(body);
   throw new ApiError(
     415,
     'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml; got ${media}`,
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got ${media}`,
   );
 }

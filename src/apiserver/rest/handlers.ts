@@ -276,6 +276,17 @@ export class ResourceHandler {
             res.write(chunk);
           },
           buffered: () => res.writableLength,
+          drained: () =>
+            new Promise<void>((resolve) => {
+              if (res.writableLength === 0 || res.destroyed) return resolve();
+              const done = () => {
+                res.off('drain', done);
+                res.off('close', done);
+                resolve();
+              };
+              res.on('drain', done);
+              res.on('close', done);
+            }),
           end: () => {
             start();
             res.end();

@@ -167,13 +167,15 @@ export class ObjectService {
     let lastKey: string | undefined;
     let more = false;
     let count = 0;
+    let firstRead = true;
     try {
       for (;;) {
         const want = limit ? limit - items.length : 0;
         // Over-fetch a little when filtering so one page rarely needs several store reads.
         const res = await this.cfg.store.list(prefix, { revision, limit: want && sel.filtering ? Math.max(want * 2, 100) : want, startKey });
         revision = res.revision;
-        if (startKey === undefined) count = res.count;
+        if (firstRead) count = res.count;
+        firstRead = false;
         let stoppedEarly = false;
         for (let i = 0; i < res.kvs.length; i++) {
           const kv = res.kvs[i];
@@ -213,7 +215,8 @@ export class ObjectService {
     const out: ListOutcome = { items, revision };
     if (more && lastKey !== undefined) {
       out.continue = encodeContinue({ rv: revision, start: lastKey + '\u0000' });
-      if (!sel.filtering && !q.continue) out.remainingItemCount = Math.max(0, count - items.length);
+      // etcd's count runs from this page's start key, so without filtering the rest is count - page.
+      if (!sel.filtering) out.remainingItemCount = Math.max(0, count - items.length);
     }
     return out;
   }

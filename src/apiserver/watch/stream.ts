@@ -4,7 +4,7 @@
 import { ApiError, errors } from '../../api/errors.js';
 import type { KubeObject, WatchEventType } from '../../api/types.js';
 import type { Logger } from '../../api/log.js';
-import { CompactedError, type KeyValue, type WatchEvent as StoreEvent } from '../../storage/store.js';
+import { CompactedError, WatchOverflowError, type KeyValue, type WatchEvent as StoreEvent } from '../../storage/store.js';
 import { decodeValue, listPrefix, objectKey, type ServedResource } from '../resources.js';
 import { compileSelectors } from '../selectors.js';
 import { partialMetadata, toTable, type IncludeObject } from '../tables.js';
@@ -27,6 +27,8 @@ export interface WatchSink {
   write(chunk: string): void;
   /** Bytes queued but not yet sent (backpressure). */
   buffered(): number;
+  /** Resolves when the queued bytes have gone out (or the client left). */
+  drained(): Promise<void>;
   end(): void;
   onClose(cb: () => void): void;
   cork(): void;
@@ -37,14 +39,14 @@ export interface WatchSettings {
   bookmarkIntervalMs: number;
   /** Upper bound of a watch's life when the client gives no timeoutSeconds. */
   defaultTimeoutSeconds: number;
-  /** A watcher this far behind is dropped (it reconnects from its last resourceVersion). */
-  maxBufferedBytes: number;
+  /** Above this many queued bytes the watch stops taking events until the socket drains. */
+  highWaterBytes: number;
 }
 
 export const defaultWatchSettings: WatchSettings = {
   bookmarkIntervalMs: 60_000,
   defaultTimeoutSeconds: 1800,
-  maxBufferedBytes: 32 * 1024 * 1024,
+  highWaterBytes: 1024 * 1024,
 };
 
 function formatKey(f: WatchFormat): string {
@@ -195,7 +197,7 @@ export async function runWatch(
   }
   if (closed) return;
 
-  const onEvents = (events: StoreEvent[]) => {
+  const onEvents = (events: StoreEvent[]): void | Promise<void> => {
     if (closed) return;
     sink.cork();
     for (const ev of events) {
@@ -223,17 +225,18 @@ export async function runWatch(
       sink.write(enc.line(ev, type, obj, format));
     }
     sink.uncork();
-    if (sink.buffered() > settings.maxBufferedBytes) {
-      log.warn('dropping slow watcher', { resource: r.def.resource, buffered: sink.buffered() });
-      finish();
-    }
+    // A slow client holds its own events back (the store buffers them), never the writers.
+    if (sink.buffered() > settings.highWaterBytes) return sink.drained();
   };
 
   storeWatch = store.watch(prefix, { fromRevision }, {
     onEvents,
     onError(err) {
       if (closed) return;
-      if (err instanceof CompactedError) sink.write(errorLine(compactedError(err)));
+      if (err instanceof WatchOverflowError) {
+        // Too far behind: end the stream; the client watches again from its last resourceVersion.
+        log.warn('watcher fell behind; ending its watch', { resource: r.def.resource });
+      } else if (err instanceof CompactedError) sink.write(errorLine(compactedError(err)));
       else sink.write(errorLine(errors.internal(err.message, err)));
       finish();
     },
@@ -245,10 +248,7 @@ export async function runWatch(
   const timeoutSeconds = q.timeoutSeconds && q.timeoutSeconds > 0 ? q.timeoutSeconds : settings.defaultTimeoutSeconds * (1 + Math.random());
   timers.push(setTimeout(finish, timeoutSeconds * 1000));
   if (q.allowWatchBookmarks) {
-    const tick = () => {
-      bookmark();
-      if (!closed) timers.push(setTimeout(tick, settings.bookmarkIntervalMs));
-    };
-    timers.push(setTimeout(tick, settings.bookmarkIntervalMs));
+    const interval = setInterval(() => bookmark(), settings.bookmarkIntervalMs);
+    timers.push(interval);
   }
 }

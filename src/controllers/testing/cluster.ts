@@ -45,7 +45,7 @@ export class KujiraUp {
 
   static async start(opts: ClusterOptions = {}): Promise<KujiraUp> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kujira-ctl-'));
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated'], {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated', '--controllers='], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { out: '' };
