@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const algo = algorithmOnly(nodeCount, podCount);
   console.log(`scheduling step alone: ${podCount} pods on ${nodeCount} nodes in ${algo.seconds}s = ${algo.podsPerSecond} pods/s`);
   const t0 = performance.now();
-  const cluster = await Kujira.up(['--runtime', 'simulated', '--simulated-nodes', String(nodeCount)], 120_000);
+  const cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', String(nodeCount)], 120_000);
   const client = KubeClient.fromKubeconfig(cluster.kubeconfig);
   try {
     const nodesApi = client.resource(NODES);

@@ -29,7 +29,7 @@ async function statusColumn(name: string): Promise<string> {
 const ready = (p: core.Pod): string | undefined => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
 before(async () => {
-  cluster = await Kujira.up(['--runtime', 'simulated', '--metric-resolution', '1s']);
+  cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--metric-resolution', '1s']);
   await eventually(async () => /^kujira-sim-1\s+Ready\s/m.test(await cluster.k(['get', 'nodes', '--no-headers'])), 'node Ready', 30_000);
 });
 
