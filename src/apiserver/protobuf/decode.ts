@@ -42,41 +42,32 @@ interface Field {
   omitZero: boolean;
 }
 
-const fieldCache = new Map<string, Map<number, Field>>();
-
-function fieldsOf(message: string): Map<number, Field> {
-  let fields = fieldCache.get(message);
-  if (fields) return fields;
-  const rows: readonly FieldRow[] | undefined = MESSAGES[message];
-  if (!rows) throw new Error(`protobuf schema has no message ${message}`);
-  fields = new Map();
-  for (const [num, name, type, flags = ''] of rows) {
-    fields.set(num, {
-      name,
-      type,
-      repeated: flags.includes('r'),
-      map: flags.includes('m'),
-      inline: flags.includes('i'),
-      omitZero: flags.includes('z'),
-    });
-  }
-  fieldCache.set(message, fields);
-  return fields;
-}
+/** The field table indexed by message and field number, built once from schema.ts. */
+const FIELDS: ReadonlyMap<string, ReadonlyMap<number, Field>> = new Map(
+  Object.entries(MESSAGES).map(([message, rows]): [string, ReadonlyMap<number, Field>] => [
+    message,
+    new Map(
+      rows.map(([num, name, type, flags = '']: FieldRow): [number, Field] => [
+        num,
+        { name, type, repeated: flags.includes('r'), map: flags.includes('m'), inline: flags.includes('i'), omitZero: flags.includes('z') },
+      ]),
+    ),
+  ]),
+);
 
 /**
  * Decodes a whole request body. Throws ApiError 400 on malformed input and 415 for a kind we
  * hold no field table for (the client may send it as JSON instead).
  */
 export function decodeKubernetesProtobuf(body: Uint8Array): DecodedObject {
-  if (body.length < PROTOBUF_MAGIC.length || PROTOBUF_MAGIC.some((b, i) => body[i] !== b)) {
+  if (!isKubernetesProtobuf(body)) {
     throw errors.badRequest('the protobuf body does not start with the Kubernetes protobuf prefix "k8s\\x00"');
   }
   let envelope: Envelope;
   try {
     envelope = readEnvelope(body.subarray(PROTOBUF_MAGIC.length));
   } catch (err) {
-    throw malformed('runtime.Unknown envelope', err);
+    throw asBadRequest('runtime.Unknown envelope', err);
   }
   const { apiVersion, kind, raw, contentEncoding, contentType } = envelope;
   if (!apiVersion || !kind) throw errors.badRequest(`Object 'Kind' is missing from the protobuf envelope (apiVersion "${apiVersion}", kind "${kind}")`);
@@ -94,7 +85,7 @@ export function decodeKubernetesProtobuf(body: Uint8Array): DecodedObject {
   try {
     decoded = decodeMessage(raw, message);
   } catch (err) {
-    throw malformed(`${kind} (${apiVersion})`, err);
+    throw asBadRequest(`${kind} (${apiVersion})`, err);
   }
   const object: KubeObject = { apiVersion, kind, ...decoded };
   return { apiVersion, kind, object };
@@ -110,11 +101,10 @@ function messageFor(apiVersion: string, kind: string): string | undefined {
   return KINDS[`${apiVersion}/${kind}`];
 }
 
-function malformed(what: string, err: unknown): ApiError {
-  if (err instanceof WireError || err instanceof SyntaxError) {
-    return new ApiError(400, 'BadRequest', `unable to decode protobuf ${what}: ${err.message}`, undefined, { cause: err });
-  }
-  throw err;
+/** A WireError becomes the client's 400; anything else is our bug and stays as it is. */
+function asBadRequest(what: string, err: unknown): unknown {
+  if (!(err instanceof WireError)) return err;
+  return new ApiError(400, 'BadRequest', `unable to decode protobuf ${what}: ${err.message}`, undefined, { cause: err });
 }
 
 interface Envelope {
@@ -278,7 +268,8 @@ function fraction(v: bigint, prec: number): string {
 }
 
 function decodeMessage(buf: Uint8Array, message: string): JsonObject {
-  const fields = fieldsOf(message);
+  const fields = FIELDS.get(message);
+  if (!fields) throw new Error(`protobuf field table has no message ${message}`);
   const out: JsonObject = {};
   const r = new Reader(buf);
   while (!r.done) {
