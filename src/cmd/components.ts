@@ -146,7 +146,8 @@ export function components(deps: ComponentDeps): Component[] {
           client: adminClient(ctx),
           dataDir: join(ctx.dataDir, 'node'),
           nodeName: hostname().toLowerCase(),
-          options: { clientCA: ctx.api.caPem, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
+          // The API server proxies with its kubelet-client certificate; the metrics scraper sends the admin token.
+          options: { clientCA: ctx.api.caPem, endpointToken: ctx.api.token, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
         });
         await ensureBuiltinImages(agent.containerd.socket, agent.containerd.client, join(ctx.dataDir, 'node', 'images'), [DEMO_IMAGE]);
         localNodeIsReal = true;

@@ -96,7 +96,8 @@ export async function startCluster(given: FlagValues, log: Logger, opts: StartOp
     throw new StartupError(`cannot open the store: ${(err as Error).message}`, { cause: err });
   }
 
-  const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])) });
+  // The scraper shows the admin token to kubelet endpoints; the local node agent accepts it (components.ts).
+  const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])), kubeletBearerToken: adminToken });
   const resources = builtinResources({
     pods: {
       defaultTolerationSeconds: {

@@ -19,7 +19,7 @@ let cri: CriClient;
 before(async () => {
   const support = await detectContainerdSupport();
   if (!support.ok) throw new Error(`these tests need containerd: ${support.why}`);
-  cluster = await TestCluster.start({ extraArgs: ['--controllers=*', '--runtime', 'containerd'], timeoutMs: 90_000 });
+  cluster = await TestCluster.start({ extraArgs: ['--controllers=*', '--runtime', 'containerd', '--metric-resolution', '1s'], timeoutMs: 90_000 });
   cri = new CriClient(join(cluster.dataDir, 'node', 'containerd', 'containerd.sock'));
 });
 
@@ -94,6 +94,12 @@ test('a Deployment rolls out on the real node, and kubectl set image rolls it ov
   }, 'old sandboxes removed', 30_000, 200);
   const rs = await cluster.k(['get', 'rs', '-l', 'app=web']);
   assert.match(rs, /web-\S+\s+2\s+2\s+2\s/);
+  // The metrics scraper reads the real node's usage: kubectl top shows the Deployment's pods.
+  const top = await eventually(async () => {
+    const r = await cluster.kubectl(['top', 'pod', '-l', 'app=web']);
+    return r.code === 0 && r.stdout.split('\n').filter((l) => l.startsWith('web-')).length === 2 && r.stdout;
+  }, 'kubectl top pod', 30_000, 500);
+  assert.match(String(top), /^web-\S+\s+\d+m\s+\d+Mi\s*$/m);
   await cluster.k(['delete', 'deployment', 'web']);
 });
 
