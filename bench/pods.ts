@@ -8,7 +8,7 @@
 // to the one showing Ready=True (the pod has a readiness probe: httpGet /ready every second). For raw CRI,
 // "running" is StartContainer returning and "ready" the first HTTP 200 of /ready from the host.
 // Memory: this process's RSS (the agent runs inside it, with the API server and controllers) and
-// containerd's, and the containerd shims' summed, with the burst's pods running.
+// containerd's, and the containerd shims' summed, with all the bench's pods (singles + burst) running.
 // Prints a table and one JSON line (prefix `BENCH `). Needs root and containerd (like the e2e tests).
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     row(`${burst} pods at once → Running`, result.podBurstRunning, result.rawBurstRunning);
     row(`${burst} pods at once → Ready`, result.podBurstReady, result.rawBurstReady);
     console.log(`${burst} pods all Ready after ${result.burstAllReadyMs} ms`);
-    console.log(`RSS: kujira process ${result.kujiraRssIdleMb} MB idle → ${result.kujiraRssWithPodsMb} MB with ${burst} pods; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
+    console.log(`RSS: kujira process ${result.kujiraRssIdleMb} MB idle → ${result.kujiraRssWithPodsMb} MB with ${singles + burst} pods running; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
     console.log(`BENCH ${JSON.stringify(result)}`);
   } finally {
     await Promise.all(rawSandboxes.map(async (id) => { await runtime.stopSandbox(id).catch(() => {}); await runtime.removeSandbox(id).catch(() => {}); }));
