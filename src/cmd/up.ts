@@ -13,7 +13,7 @@ import { ApiServer, type RunningApiServer } from '../apiserver/server.js';
 import type { Store } from '../storage/store.js';
 import { openSqliteStore } from '../storage/sqlite/index.js';
 import { patchEngine, schemaCatalog } from './api-parts.js';
-import { components, type ClusterContext, type RunningComponent } from './components.js';
+import { components, enabledComponents, type ClusterContext, type RunningComponent } from './components.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { parseDuration } from './flags.js';
@@ -25,6 +25,7 @@ export const upFlags: FlagSpec[] = [
   { name: 'port', type: 'int', default: 6443, description: 'HTTPS port of the API server (0 = any free port)' },
   { name: 'runtime', type: 'string', default: 'auto', choices: ['auto', 'containerd', 'simulated'], description: 'Container runtime of the local node' },
   { name: 'simulated-nodes', type: 'int', default: 0, description: 'Number of simulated nodes to run (with --runtime simulated, at least 1)' },
+  { name: 'controllers', type: 'string', default: '*', description: 'In-process components to run: "*" for all, a name to add one, "-name" to leave one out, "" for none (API server only). Names: controller-manager, scheduler, node-lifecycle-controller, metrics-scraper, horizontal-pod-autoscaler, simulated-nodes, node-agent' },
   { name: 'node-monitor-grace-period', type: 'duration', default: '40s', description: 'How long a node may go without renewing its Lease before it is marked NotReady (Ready=Unknown)' },
   { name: 'node-monitor-period', type: 'duration', default: '5s', description: 'How often the node lifecycle controller checks node health' },
   { name: 'default-not-ready-toleration-seconds', type: 'int', default: 300, description: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod that has none' },
@@ -63,12 +64,14 @@ async function prepareDataDir(dir: string): Promise<void> {
 }
 
 export interface StartOptions {
-  /** Which in-process components to start after the API server; default: all of `components()`. */
+  /** 'none' starts the API server alone, whatever --controllers says (API tests, benchmarks). */
   components?: 'all' | 'none';
 }
 
-export async function startCluster(flags: FlagValues, log: Logger, opts: StartOptions = {}): Promise<Cluster> {
+export async function startCluster(given: FlagValues, log: Logger, opts: StartOptions = {}): Promise<Cluster> {
   const t0 = performance.now();
+  // Callers that embed a cluster (tests, benchmarks) name only the flags they care about.
+  const flags: FlagValues = { ...Object.fromEntries(upFlags.map((f) => [f.name, f.default])), ...given };
   const dataDir = resolve(expandHome(String(flags['data-dir'])));
   const address = String(flags.address);
   const port = Number(flags.port);
@@ -94,7 +97,14 @@ export async function startCluster(flags: FlagValues, log: Logger, opts: StartOp
   }
 
   const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])) });
-  const resources = builtinResources();
+  const resources = builtinResources({
+    pods: {
+      defaultTolerationSeconds: {
+        notReadySeconds: Number(flags['default-not-ready-toleration-seconds']),
+        unreachableSeconds: Number(flags['default-unreachable-toleration-seconds']),
+      },
+    },
+  });
   const schema = schemaCatalog(resources);
   const applyPatch = patchEngine;
   const server = new ApiServer({
@@ -150,7 +160,7 @@ export async function startCluster(flags: FlagValues, log: Logger, opts: StartOp
     await store.close();
   };
   try {
-    for (const c of opts.components === 'none' ? [] : components({ metrics })) {
+    for (const c of opts.components === 'none' ? [] : enabledComponents(components({ metrics }), String(flags.controllers))) {
       const handle = await c.start(context);
       running.push({ name: c.name, stop: handle.stop });
       log.info('component started', { component: c.name });

@@ -57,7 +57,8 @@ export class TestCluster {
   static async start(opts: StartOptions = {}): Promise<TestCluster> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kujira-test-')));
     const t0 = performance.now();
-    const command = opts.command ?? [kujiraBin, 'up'];
+    // `kujira up` runs the API server alone unless a test asks for components (--controllers=*).
+    const command = opts.command ?? [kujiraBin, 'up', '--controllers='];
     const child = spawn(process.execPath, [...command, '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -13,7 +13,7 @@ import { startContainerd, type ContainerdHandle } from '../../runtime/cri/contai
 import { cgroupRoots, removeCgroupTree } from '../../runtime/cri/host.js';
 import { CriRuntime } from '../../runtime/cri/runtime.js';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
-import { machineFacts, nodeStatus, registerNode, renewLease, type NodeIdentity } from './node.js';
+import { machineFacts, registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node.js';
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, podDirOf, type PodWorkerHost } from './podworker.js';
 import { ProbeManager } from './probes.js';
 import type { EnvSources } from './translate.js';
@@ -184,7 +184,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     const problems = await runtime.problems();
     const problem = problems.length ? problems.join('; ') : null;
     lastRuntimeProblem = problem;
-    node = await nodes.patch(undefined, nodeName, { status: nodeStatus(identity, node.status, clock.now(), problem) }, 'merge', { subresource: 'status' });
+    node = await updateNodeStatus(nodes, identity, clock.now(), problem);
   };
   const every = (ms: number, fn: () => Promise<void>) => {
     const tick = () => {

@@ -102,8 +102,19 @@ export async function registerNode(nodes: ResourceClient<core.Node>, id: NodeIde
     return await nodes.create(undefined, nodeObject(id, now));
   } catch (err) {
     if ((err as { code?: number }).code !== 409) throw err;
+    return updateNodeStatus(nodes, id, now, null);
+  }
+}
+
+/** Writes the node's status with PUT (re-reading on a conflict), keeping condition transition times. */
+export async function updateNodeStatus(nodes: ResourceClient<core.Node>, id: NodeIdentity, now: number, runtimeProblem: string | null): Promise<core.Node> {
+  for (let attempt = 0; ; attempt++) {
     const existing = await nodes.get(undefined, id.nodeName);
-    return nodes.patch(undefined, id.nodeName, { status: nodeStatus(id, existing.status, now, null) }, 'merge', { subresource: 'status' });
+    try {
+      return await nodes.updateStatus(undefined, { ...existing, status: nodeStatus(id, existing.status, now, runtimeProblem) });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409 || attempt >= 3) throw err;
+    }
   }
 }
 
@@ -115,7 +126,8 @@ export function microTime(ms: number): string {
 export async function renewLease(leases: ResourceClient<coordination.Lease>, nodeName: string, node: core.Node | undefined, now: number, durationSeconds: number): Promise<void> {
   const spec: coordination.LeaseSpec = { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: microTime(now) };
   try {
-    await leases.patch('kube-node-lease', nodeName, { spec }, 'merge');
+    const lease = await leases.get('kube-node-lease', nodeName);
+    await leases.update('kube-node-lease', { ...lease, spec: { ...lease.spec, ...spec } });
   } catch (err) {
     if ((err as { code?: number }).code !== 404) throw err;
     const owner = node?.metadata?.uid ? [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata.uid }] : undefined;

@@ -387,9 +387,18 @@ export class PodWorker {
     const json = JSON.stringify(status);
     if (json !== this.lastStatusJson) {
       try {
-        const updated = await this.host.pods.patch(this.podRef.namespace, this.podRef.name, { status }, 'merge', { subresource: 'status' });
+        // PUT /status with the newest resourceVersion (read again on a conflict): works on any API server.
+        let updated: core.Pod;
+        try {
+          updated = await this.host.pods.updateStatus(this.podRef.namespace, { ...this.pod, status });
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409) throw err;
+          const fresh = await this.host.pods.get(this.podRef.namespace, this.podRef.name);
+          if (fresh.metadata?.uid !== this.uid) throw Object.assign(new Error('pod was replaced'), { code: 404 });
+          updated = await this.host.pods.updateStatus(this.podRef.namespace, { ...fresh, status });
+        }
         this.lastStatusJson = json;
-        if (updated?.metadata?.uid === this.uid) this.pod = { ...this.pod, status: updated.status };
+        if (updated?.metadata?.uid === this.uid) this.pod = updated;
       } catch (err) {
         if ((err as { code?: number }).code === 404) { this.goneFromApi = true; this.again = true; return status; }
         throw err;

@@ -1,0 +1,30 @@
+// What the composition roots (`kujira up`, `kujira agent`, `kujira image import`) use from the node agent.
+import { KubeClient } from '../../client/client.js';
+import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from './agent.js';
+
+export { startNodeAgent } from './agent.js';
+export type { NodeAgent, NodeAgentOptions, StartNodeAgentArgs } from './agent.js';
+export { detectContainerdSupport, APT_PACKAGES } from './detect.js';
+export type { ContainerdSupport } from './detect.js';
+export { collectUsage } from './server.js';
+export type { UsageSummary } from './server.js';
+export { importImageArchive, ensureBuiltinImages, DEMO_IMAGE, PAUSE_IMAGE } from '../../runtime/cri/images.js';
+export { startContainerd } from '../../runtime/cri/containerd.js';
+
+/**
+ * `kujira agent --server URL --token T [--name NODE]`: joins another machine's API server as a node.
+ * The token is one the server's token file accepts (e.g. the admin token kujira up writes to
+ * <data-dir>/pki/tokens.csv); caPem is the cluster CA (<data-dir>/pki/ca.crt) — without it the server's
+ * certificate is not verified. The same CA verifies the API server's client certificate on the kubelet endpoint.
+ */
+export async function joinCluster(args: {
+  server: string;
+  token: string;
+  nodeName: string;
+  dataDir: string;
+  caPem?: string;
+  options?: NodeAgentOptions;
+}): Promise<NodeAgent> {
+  const client = new KubeClient({ server: args.server, token: args.token, ca: args.caPem, insecureSkipTLSVerify: !args.caPem, userAgent: `kujira-agent/${args.nodeName}` });
+  return startNodeAgent({ client, dataDir: args.dataDir, nodeName: args.nodeName, options: { clientCA: args.caPem, endpointToken: args.token, ...args.options } });
+}
