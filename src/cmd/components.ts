@@ -9,7 +9,10 @@ import { EventRecorder, KubeClient } from '../client/index.js';
 import { startControllerManager } from '../controllers/index.js';
 import { startNodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/controller.js';
+import { DEMO_IMAGE, detectContainerdSupport, ensureBuiltinImages, startNodeAgent } from '../node/agent/index.js';
 import { startSimulatedNodes } from '../node/sim/index.js';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { startScheduler } from '../scheduler/index.js';
 import { parseDuration } from './flags.js';
 
@@ -68,15 +71,19 @@ function durationFlag(ctx: ClusterContext, name: string): number {
   return parseDuration(String(ctx.flags[name]));
 }
 
-/** The local node's runtime, resolved from --runtime and --simulated-nodes. */
-export function simulatedNodeCount(flags: FlagValues): number {
+/**
+ * How many simulated nodes to run: --simulated-nodes, or one when the local node is simulated
+ * (`--runtime simulated`, or `auto` where containerd cannot run) so a new user always has a node.
+ */
+export function simulatedNodeCount(flags: FlagValues, localNodeIsReal: boolean): number {
   const n = Number(flags['simulated-nodes']);
   if (n > 0) return n;
-  // `--runtime simulated` alone still gives the user one node to run pods on.
-  return flags.runtime === 'simulated' ? 1 : 0;
+  return localNodeIsReal ? 0 : 1;
 }
 
 export function components(deps: ComponentDeps): Component[] {
+  // Set by the node-agent component, read by simulated-nodes (which starts after it).
+  let localNodeIsReal = false;
   return [
     {
       name: 'controller-manager',
@@ -125,9 +132,31 @@ export function components(deps: ComponentDeps): Component[] {
       },
     },
     {
+      name: 'node-agent',
+      start: async (ctx) => {
+        const runtime = String(ctx.flags.runtime);
+        if (runtime === 'simulated') return { stop: async () => {} };
+        const support = await detectContainerdSupport();
+        if (!support.ok) {
+          if (runtime === 'containerd') throw new Error(`--runtime containerd: ${support.why}`);
+          ctx.log.info(`containerd cannot run here (${support.why}); the local node is simulated instead`);
+          return { stop: async () => {} };
+        }
+        const agent = await startNodeAgent({
+          client: adminClient(ctx),
+          dataDir: join(ctx.dataDir, 'node'),
+          nodeName: hostname().toLowerCase(),
+          options: { clientCA: ctx.api.caPem, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
+        });
+        await ensureBuiltinImages(agent.containerd.socket, agent.containerd.client, join(ctx.dataDir, 'node', 'images'), [DEMO_IMAGE]);
+        localNodeIsReal = true;
+        return { stop: () => agent.stop() };
+      },
+    },
+    {
       name: 'simulated-nodes',
       start: async (ctx) => {
-        const count = simulatedNodeCount(ctx.flags);
+        const count = simulatedNodeCount(ctx.flags, localNodeIsReal);
         if (count === 0) return { stop: async () => {} };
         const nodes = startSimulatedNodes({ client: adminClient(ctx), count });
         await nodes.ready;

@@ -2,14 +2,17 @@
 import { createLogger } from '../api/log.js';
 import { FlagError, helpText, parseFlags } from './flags.js';
 import { StartupError, startCluster, upFlags } from './up.js';
+import { agent, image } from './agent.js';
 
 const USAGE = `kujira: a small Kubernetes-compatible orchestrator
 
 Usage:
-  kujira up [flags]    Start a cluster (API server and its components) in the foreground
-  kujira help          Show this help
+  kujira up [flags]            Start a cluster (API server and its components) in the foreground
+  kujira agent [flags]         Join this machine to a cluster as a node (containerd)
+  kujira image import FILE     Load an OCI or docker image archive into the local node's image store
+  kujira help                  Show this help
 
-Run 'kujira up --help' for the flags of up.
+Run 'kujira up --help' or 'kujira agent --help' for their flags.
 `;
 
 async function up(argv: string[]): Promise<number> {
@@ -67,6 +70,10 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'up':
       return up(rest);
+    case 'agent':
+      return agent(rest);
+    case 'image':
+      return image(rest);
     case undefined:
     case 'help':
     case '--help':

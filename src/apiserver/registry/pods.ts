@@ -11,6 +11,8 @@ import {
   prepareForUpdate, specOf, validateObjectMeta, validateObjectMetaUpdate, type StrategyRules,
 } from './common.js';
 import { defaultPodSpec, podQOSClass, validatePodSpec } from './podspec.js';
+// Pure helper shared with the node lifecycle controller, which evicts by these tolerations.
+import { addDefaultTolerations, type DefaultTolerationSeconds } from '../../node/shared/taints.js';
 
 type Pod = core.Pod;
 const metaRules = { namespaced: true, nameValidator: nameIsDNSSubdomain };
@@ -200,7 +202,12 @@ export function podGracefulDelete(obj: KubeObject, requested: number | undefined
   return { graceSeconds: grace };
 }
 
-export function pods(): ResourceDefinition {
+/** What admission adds to new pods (Kubernetes' DefaultTolerationSeconds plugin). */
+export interface PodAdmissionOptions {
+  defaultTolerationSeconds?: DefaultTolerationSeconds;
+}
+
+export function pods(admission: PodAdmissionOptions = {}): ResourceDefinition {
   return {
     group: '',
     version: 'v1',
@@ -237,6 +244,9 @@ export function pods(): ResourceDefinition {
     },
     prepareForCreate(obj) {
       prepareForCreate(obj, strategy);
+      const seconds = admission.defaultTolerationSeconds;
+      const spec = (obj as Pod).spec;
+      if (seconds && spec) spec.tolerations = addDefaultTolerations(obj as Pod, seconds).spec?.tolerations;
     },
     prepareForUpdate(obj, old) {
       prepareForUpdate(obj, old, strategy);
