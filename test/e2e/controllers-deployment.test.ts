@@ -124,6 +124,9 @@ describe('Deployment controller', () => {
     const newest = rss.find((rs) => rs.spec?.replicas === 10)!;
     assert.equal(newest.metadata?.annotations?.['deployment.kubernetes.io/desired-replicas'], '10');
     assert.equal(newest.metadata?.annotations?.['deployment.kubernetes.io/max-replicas'], '12');
+    // The seed's first step: the new ReplicaSet starts with 2 pods (10 + 20% surge − 10 old).
+    const events = await c.k(['get', 'events', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
+    assert.match(events, new RegExp(`Scaled up replica set ${newest.metadata!.name} from 0 to 2`));
   });
 
   it('Recreate removes every old pod before the first new one exists', async () => {
