@@ -26,6 +26,7 @@ import { MinHeap } from '../shared/heap.js';
 import { ANNOTATION_NODE_STOPPED, behaviourOf } from './annotations.js';
 import { type NodeContext, type PodMemory, step } from './lifecycle.js';
 import { startLogServer, type LogServer } from './logserver.js';
+import { simulatedSummary, type RunningContainerUsage } from './stats.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export const SIM_NODE_LABEL = 'type';
@@ -51,7 +52,7 @@ export interface SimulatedNodeOptions {
   terminationMs?: number;
   /** Concurrent pod status writes. */
   podWorkers?: number;
-  /** Serve `kubectl logs` (needs the openssl CLI for a certificate). */
+  /** Serve `kubectl logs` and `/stats/summary`, one port per node (needs the openssl CLI for a certificate). */
   logs?: boolean;
   /** Pod CIDRs are 10.<base + i/256>.<i%256>.0/24. */
   podCidrSecondOctet?: number;
@@ -377,7 +378,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
         { type: 'InternalIP', address: '127.0.0.1' },
         { type: 'Hostname', address: n.name },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: logServer?.port ?? 0 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: logServer?.portOf(n.name) ?? 0 } },
       nodeInfo: {
         machineID: `kujirasim${bootId}`,
         systemUUID: `kujira-sim-${bootId}`,
@@ -513,6 +514,33 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     ];
   }
 
+  /** What each running container of a pod ("ns/name") uses now, from its annotations. */
+  function runningUsage(podKey: string): RunningContainerUsage[] | undefined {
+    const pod = podInformer.cache.get(podKey);
+    const st = podStates.get(podKey);
+    if (!pod || !st?.memory) return undefined;
+    const b = behaviourOf(pod, { startLatencyMs });
+    const out: RunningContainerUsage[] = [];
+    for (const c of st.memory.containers) {
+      if (c.startedAt === undefined) continue;
+      out.push({ name: c.name, cpu: b.cpuMilli ?? DEFAULT_USAGE_CPU, memory: b.memoryBytes ?? DEFAULT_USAGE_MEMORY, startedAt: c.startedAt });
+    }
+    return out;
+  }
+
+  /** Undefined while the node is "dead": a stopped machine answers nothing. */
+  function nodeSummary(nodeName: string): unknown {
+    const n = nodes.get(nodeName);
+    if (!n || n.stopped) return undefined;
+    const pods = podInformer.cache.byIndex(NODE_NAME_INDEX, nodeName);
+    return simulatedSummary({
+      nodeName,
+      nodeStartedAt: startedAt,
+      now: now(),
+      pods: pods.map((pod) => ({ pod, containers: runningUsage(objectKey(pod)) ?? [] })),
+    });
+  }
+
   // ---- wiring ---------------------------------------------------------------------------
 
   const onPod = (pod: core.Pod): void => {
@@ -538,7 +566,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
   const ready = (async () => {
     if (opts.logs ?? true) {
       try {
-        logServer = await startLogServer(logLines);
+        logServer = await startLogServer(logLines, { nodeNames, summary: nodeSummary });
       } catch (err) {
         onError(new Error(`simulated nodes serve no logs: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       }
@@ -561,13 +589,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     ready,
     setStopped,
     usage(podKey) {
-      const pod = podInformer.cache.get(podKey);
-      const st = podStates.get(podKey);
-      if (!pod || !st?.memory) return undefined;
-      const b = behaviourOf(pod, { startLatencyMs });
-      return st.memory.containers
-        .filter((c) => c.startedAt !== undefined)
-        .map((c) => ({ name: c.name, cpu: b.cpuMilli ?? DEFAULT_USAGE_CPU, memory: b.memoryBytes ?? DEFAULT_USAGE_MEMORY }));
+      return runningUsage(podKey)?.map(({ name, cpu, memory }) => ({ name, cpu, memory }));
     },
     async stop() {
       stopped = true;
