@@ -34,6 +34,8 @@ class Cluster implements ApiRequester {
       return body as R;
     }
     if (opts.method === 'GET' && /^\/api\/v1\/namespaces\/[^/]+\/pods$/.test(p)) return { items: this.pods } as R;
+    if (p.endsWith('/scale')) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (opts.method === 'GET' && p === '/api/v1') return { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'pods', kind: 'Pod', namespaced: true }] } as R;
     m = /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers\/([^/]+)\/status$/.exec(p);
     if (m && opts.method === 'PUT') {
       const body = opts.body as HPA;
@@ -223,8 +225,14 @@ describe('HorizontalController', () => {
       metadata: { name: 'weird', namespace: 'default', generation: 1 },
       spec: { scaleTargetRef: { apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }, minReplicas: 1, maxReplicas: 3 },
     });
+    s.cluster.hpas.set('default/pod', {
+      metadata: { name: 'pod', namespace: 'default', generation: 1 },
+      spec: { scaleTargetRef: { apiVersion: 'v1', kind: 'Pod', name: 'x' }, minReplicas: 1, maxReplicas: 3 },
+    });
     await s.sync();
     assert.equal(s.replicas(), 5, 'the good HPA still worked');
+    // A served kind without a scale subresource: the server's 404, as in Kubernetes.
+    assert.deepEqual(condition(s.cluster.hpas.get('default/pod')!, 'AbleToScale'), ['False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: the server could not find the requested resource`]);
     const broken = s.cluster.hpas.get('default/broken')!;
     assert.deepEqual(condition(broken, 'AbleToScale'), ['False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: replicasets.apps "nope" not found`]);
     const weird = s.cluster.hpas.get('default/weird')!;
