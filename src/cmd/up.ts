@@ -63,7 +63,12 @@ async function prepareDataDir(dir: string): Promise<void> {
   }
 }
 
-export async function startCluster(given: FlagValues, log: Logger): Promise<Cluster> {
+export interface StartOptions {
+  /** 'none' starts the API server alone, whatever --controllers says (API tests, benchmarks). */
+  components?: 'all' | 'none';
+}
+
+export async function startCluster(given: FlagValues, log: Logger, opts: StartOptions = {}): Promise<Cluster> {
   const t0 = performance.now();
   // Callers that embed a cluster (tests, benchmarks) name only the flags they care about.
   const flags: FlagValues = { ...Object.fromEntries(upFlags.map((f) => [f.name, f.default])), ...given };
@@ -159,7 +164,7 @@ export async function startCluster(given: FlagValues, log: Logger): Promise<Clus
     await store.close();
   };
   try {
-    for (const c of enabledComponents(components({ metrics }), String(flags.controllers))) {
+    for (const c of opts.components === 'none' ? [] : enabledComponents(components({ metrics }), String(flags.controllers))) {
       const handle = await c.start(context);
       running.push({ name: c.name, stop: handle.stop });
       log.info('component started', { component: c.name });

@@ -3,11 +3,11 @@
 // server confirmed the binding. Counting assumed pods is what lets a burst of six
 // replicas spread 2 + 2 + 2 instead of piling onto the node that looked emptiest.
 import type { core } from '../api/types.js';
-import { accountPod, makeNodeInfo, makePodInfo, podKey, withNode } from './framework/nodeinfo.js';
-import type { NodeInfo, PodInfo } from './framework/types.js';
+import { accountPod, makeNodeInfo, makePodInfo, podKey, shareOf, withNode } from './framework/nodeinfo.js';
+import type { NodeInfo, PodInfo, PodShare } from './framework/types.js';
 
 interface CachedPod {
-  info: PodInfo;
+  info: PodShare;
   nodeName: string;
   assumed: boolean;
   /** When the bind finished (assumed pods only); unconfirmed ones expire after a TTL. */
@@ -80,7 +80,7 @@ export class SchedulerCache {
       return;
     }
     if (cached) this.removePod(key);
-    this.add(key, makePodInfo(pod), nodeName, false);
+    this.add(key, shareOf(makePodInfo(pod)), nodeName, false);
   }
 
   removePod(key: string): void {
@@ -95,7 +95,7 @@ export class SchedulerCache {
   /** Places the pod on the node in the cache before the binding is sent. */
   assume(info: PodInfo, nodeName: string): void {
     this.removePod(info.key);
-    this.add(info.key, info, nodeName, true);
+    this.add(info.key, shareOf(info), nodeName, true);
   }
 
   /** The bind call returned; start the confirmation TTL. */
@@ -116,7 +116,7 @@ export class SchedulerCache {
     }
   }
 
-  private add(key: string, info: PodInfo, nodeName: string, assumed: boolean): void {
+  private add(key: string, info: PodShare, nodeName: string, assumed: boolean): void {
     this.pods.set(key, { info, nodeName, assumed });
     let set = this.podsByNode.get(nodeName);
     if (!set) this.podsByNode.set(nodeName, (set = new Set()));

@@ -1,25 +1,13 @@
-// Scheduler, simulated nodes and node failure through the real kubectl.
-// `kujira up` serves the API; the scheduler, three simulated nodes and the node lifecycle
-// controller run in this test process against it (with short intervals), so the test
-// does not depend on how `kujira up` wires components. ReplicaSets need the ReplicaSet
-// controller of `kujira up`; without it, the tests create the replicas' pods themselves.
+// Scheduler, simulated nodes and node failure through the real kubectl, against
+// `kujira up --runtime simulated --simulated-nodes 3`, which runs the scheduler, the
+// simulated nodes, the node lifecycle controller and the ReplicaSet controller in-process.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { core } from '../../src/api/types.js';
-import { EventRecorder, KubeClient, realClock, type RunningController, SharedInformerFactory } from '../../src/client/index.js';
-import { ReplicaSetController } from '../../src/controllers/replicaset/controller.js';
-import { startNodeLifecycleController, type NodeLifecycleController } from '../../src/controllers/nodelifecycle/index.js';
-import { startSimulatedNodes, type SimulatedNodes } from '../../src/node/sim/index.js';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { eventually, Kujira } from './scheduler-harness.js';
 
 let cluster: Kujira;
-let factory: SharedInformerFactory;
-let replicasets: RunningController;
-let client: KubeClient;
-let sim: SimulatedNodes;
-let scheduler: RunningScheduler;
-let lifecycle: NodeLifecycleController;
+const NODES = ['kujira-sim-1', 'kujira-sim-2', 'kujira-sim-3'];
 
 interface PodList {
   items: core.Pod[];
@@ -80,35 +68,22 @@ function countByNode(list: core.Pod[]): Record<string, number> {
 const cond = (p: core.Pod, type: string): core.PodCondition | undefined => p.status?.conditions?.find((c) => c.type === type);
 
 before(async () => {
-  cluster = await Kujira.up(['--runtime', 'simulated']);
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-  const quiet = { onError: () => undefined };
-  // The ReplicaSet controller, until `kujira up` runs it in-process.
-  factory = new SharedInformerFactory(client, quiet);
-  const rsController = new ReplicaSetController({ client, factory, recorder: new EventRecorder(client, { component: 'replicaset-controller' }, quiet), clock: realClock });
-  replicasets = rsController.start();
-  factory.start();
-  sim = startSimulatedNodes({ client, count: 3, options: { leaseRenewIntervalMs: 500, startLatencyMs: 50, terminationMs: 200, ...quiet } });
-  await sim.ready;
-  scheduler = startScheduler({ client, options: { initialBackoffMs: 200, maxBackoffMs: 1000, ...quiet } });
-  lifecycle = startNodeLifecycleController({ client, options: { nodeMonitorGracePeriodMs: 3000, nodeMonitorPeriodMs: 500, ...quiet } });
-  await Promise.all([scheduler.ready, lifecycle.ready]);
+  // Lease renewals are every 10 s; a 15 s grace period keeps the failure scenario short.
+  cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '3', '--node-monitor-grace-period', '15s', '--node-monitor-period', '1s', '--default-unreachable-toleration-seconds', '2', '--default-not-ready-toleration-seconds', '2']);
+  await eventually(async () => {
+    const out = await cluster.k(['get', 'nodes', '--no-headers']);
+    return NODES.every((n) => new RegExp(`^${n}\\s+Ready\\s`, 'm').test(out));
+  }, 'three Ready nodes', 30_000);
 });
 
 after(async () => {
-  await lifecycle?.stop();
-  await scheduler?.stop();
-  await sim?.stop();
-  await replicasets?.stop();
-  await factory?.stop();
-  client?.close();
   await cluster?.down();
 });
 
 describe('simulated nodes', () => {
   it('registers three Ready nodes with capacity, labels and leases', async () => {
     const out = await cluster.k(['get', 'nodes']);
-    for (const n of sim.nodeNames) assert.match(out, new RegExp(`${n}\\s+Ready`));
+    for (const n of NODES) assert.match(out, new RegExp(`${n}\\s+Ready`));
     const node = JSON.parse(await cluster.k(['get', 'node', 'kujira-sim-1', '-o', 'json'])) as core.Node;
     assert.equal(node.status?.capacity?.['cpu'], '4');
     assert.equal(node.status?.capacity?.['memory'], '8Gi');
@@ -208,7 +183,7 @@ describe('scheduler', () => {
 });
 
 describe('cordon and drain', () => {
-  it('cordon keeps new pods off; drain moves pods away; uncordon allows them back', async () => {
+  it('cordon keeps new pods off; uncordon lets them in', async () => {
     await cluster.k(['cordon', 'kujira-sim-3']);
     assert.match(await cluster.k(['get', 'node', 'kujira-sim-3']), /Ready,SchedulingDisabled/);
     await cluster.k(['apply', '-f', '-'], { input: podYaml('on-three', { nodeSelector: { 'kubernetes.io/hostname': 'kujira-sim-3' } }) });
@@ -220,7 +195,9 @@ describe('cordon and drain', () => {
     await cluster.k(['uncordon', 'kujira-sim-3']);
     assert.equal(await eventually(async () => (await pod('on-three')).spec?.nodeName, 'on-three bound'), 'kujira-sim-3');
     await cluster.k(['delete', 'pod', 'on-three']);
+  });
 
+  it('drain --ignore-daemonsets --delete-emptydir-data moves a ReplicaSet\'s pods to the other nodes', async () => {
     await createReplicaSet('drained', 6);
     await eventually(async () => (await pods('app=drained')).every((p) => p.spec?.nodeName), 'drained pods bound', 20_000);
     const drain = await cluster.kubectl(['drain', 'kujira-sim-3', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=60s'], { timeoutMs: 90_000 });
@@ -256,7 +233,7 @@ describe('node failure', () => {
     assert.ok(victims.length > 0);
 
     await cluster.k(['annotate', 'node', 'kujira-sim-1', 'sim.kujira.io/stopped=true']);
-    await eventually(async () => /kujira-sim-1\s+NotReady/.test(await cluster.k(['get', 'nodes'])), 'node NotReady', 15_000);
+    await eventually(async () => /kujira-sim-1\s+NotReady/.test(await cluster.k(['get', 'nodes'])), 'node NotReady', 40_000);
     const node = JSON.parse(await cluster.k(['get', 'node', 'kujira-sim-1', '-o', 'json'])) as core.Node;
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     assert.equal(ready?.status, 'Unknown');
@@ -268,22 +245,22 @@ describe('node failure', () => {
     await eventually(async () => {
       const l = await pods('app=survivor');
       return victims.every((v) => { const p = l.find((x) => x.metadata?.name === v); return !p || p.metadata?.deletionTimestamp; });
-    }, 'victims evicted', 20_000);
+    }, 'victims evicted', 40_000);
     {
       await eventually(async () => {
         const live = (await pods('app=survivor')).filter((p) => !p.metadata?.deletionTimestamp);
         return live.length === 6 && live.every((p) => p.spec?.nodeName && p.spec.nodeName !== 'kujira-sim-1' && cond(p, 'Ready')?.status === 'True');
-      }, 'replacements ready elsewhere', 20_000);
+      }, 'replacements ready elsewhere', 30_000);
     }
 
     await cluster.k(['annotate', 'node', 'kujira-sim-1', 'sim.kujira.io/stopped-']);
-    await eventually(async () => /kujira-sim-1\s+Ready/.test(await cluster.k(['get', 'nodes'])), 'node Ready again', 15_000);
+    await eventually(async () => /kujira-sim-1\s+Ready/.test(await cluster.k(['get', 'nodes'])), 'node Ready again', 30_000);
     await eventually(async () => {
       const n = JSON.parse(await cluster.k(['get', 'node', 'kujira-sim-1', '-o', 'json'])) as core.Node;
       return !(n.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/unreachable');
-    }, 'unreachable taint removed', 15_000);
+    }, 'unreachable taint removed', 30_000);
     // The revived node finishes the terminations it missed.
-    await eventually(async () => (await pods('app=survivor')).every((p) => !victims.includes(p.metadata?.name ?? '')), 'victims gone', 15_000);
+    await eventually(async () => (await pods('app=survivor')).every((p) => !victims.includes(p.metadata?.name ?? '')), 'victims gone', 30_000);
     await cluster.k(['delete', 'rs', 'survivor']);
     await cluster.k(['delete', 'pods', '-l', 'app=survivor', '--ignore-not-found']);
   });

@@ -1,17 +1,11 @@
-// Simulated nodes steered by sim.kujira.io/* annotations, seen through the real kubectl.
+// Simulated nodes steered by sim.kujira.io/* annotations, seen through the real kubectl,
+// against `kujira up --runtime simulated` (one simulated node, scheduler and metrics in-process).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { core } from '../../src/api/types.js';
-import { KubeClient, SharedInformerFactory } from '../../src/client/index.js';
-import { startSimulatedNodes, type SimulatedNodes } from '../../src/node/sim/index.js';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/index.js';
 import { eventually, Kujira } from './scheduler-harness.js';
 
 let cluster: Kujira;
-let client: KubeClient;
-let informers: SharedInformerFactory;
-let sim: SimulatedNodes;
-let scheduler: RunningScheduler;
 
 function podJson(name: string, annotations: Record<string, string>, spec: Partial<core.PodSpec> = {}): string {
   return JSON.stringify({
@@ -35,21 +29,11 @@ async function statusColumn(name: string): Promise<string> {
 const ready = (p: core.Pod): string | undefined => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
 before(async () => {
-  cluster = await Kujira.up(['--runtime', 'simulated']);
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-  const quiet = { onError: () => undefined };
-  informers = new SharedInformerFactory(client, quiet);
-  sim = startSimulatedNodes({ client, count: 1, informers, options: { leaseRenewIntervalMs: 1000, startLatencyMs: 50, terminationMs: 300, ...quiet } });
-  await sim.ready;
-  scheduler = startScheduler({ client, informers, options: quiet });
-  await scheduler.ready;
+  cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--metric-resolution', '1s']);
+  await eventually(async () => /^kujira-sim-1\s+Ready\s/m.test(await cluster.k(['get', 'nodes', '--no-headers'])), 'node Ready', 30_000);
 });
 
 after(async () => {
-  await scheduler?.stop();
-  await sim?.stop();
-  await informers?.stop();
-  client?.close();
   await cluster?.down();
 });
 
@@ -100,11 +84,16 @@ describe('sim.kujira.io annotations', () => {
     assert.equal(await statusColumn('job-bad'), 'Error');
   });
 
-  it('cpu and memory usage are reported for the metrics side', async () => {
+  it('cpu and memory annotations show in kubectl top', async () => {
     await cluster.k(['create', '-f', '-'], { input: podJson('busy', { 'sim.kujira.io/cpu': '900m', 'sim.kujira.io/memory': '200Mi' }) });
     await eventually(async () => (await pod('busy')).status?.phase === 'Running', 'running');
-    await eventually(async () => sim.usage('default/busy')?.length === 1, 'usage');
-    assert.deepEqual(sim.usage('default/busy'), [{ name: 'app', cpu: 900, memory: 200 * 1024 * 1024 }]);
+    const top = await eventually(async () => {
+      const r = await cluster.kubectl(['top', 'pod', 'busy', '--no-headers']);
+      return r.code === 0 ? r.stdout : undefined;
+    }, 'kubectl top pod', 20_000);
+    assert.match(top, /^busy\s+900m\s+200Mi\s*$/m);
+    const nodeTop = await cluster.k(['top', 'node', '--no-headers']);
+    assert.match(nodeTop, /^kujira-sim-1\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/m);
   });
 
   it('graceful deletion: the node removes the pod after its containers stop', async () => {

@@ -126,15 +126,16 @@ describe('kubectl top on simulated nodes', () => {
   it('kubectl top nodes: each node sums its own pods, percentages of allocatable', async () => {
     const table = rows(await c.k(['top', 'nodes']));
     assert.deepEqual(table[0], ['NAME', 'CPU(cores)', 'CPU(%)', 'MEMORY(bytes)', 'MEMORY(%)']);
-    // kujira-sim-1: 2 pods × 500m of 4 cpu = 25 %; 256Mi of 8Gi = 3 %. kujira-sim-2: 100m = 2 %, 32Mi = 0 %.
+    // A simulated node's own share is 50m and 256Mi. kujira-sim-1: 50m + 2 pods × 500m = 1050m of 4 cpu = 26 %;
+    // 256Mi + 256Mi of 8Gi = 6 %. kujira-sim-2: 50m + 100m = 3 %, 256Mi + 32Mi = 3 % (kubectl truncates).
     assert.deepEqual(
       table.slice(1).sort((a, b) => a[0]!.localeCompare(b[0]!)),
       [
-        ['kujira-sim-1', '1000m', '25%', '256Mi', '3%'],
-        ['kujira-sim-2', '100m', '2%', '32Mi', '0%'],
+        ['kujira-sim-1', '1050m', '26%', '512Mi', '6%'],
+        ['kujira-sim-2', '150m', '3%', '288Mi', '3%'],
       ],
     );
-    assert.deepEqual(rows(await c.k(['top', 'node', 'kujira-sim-2', '--no-headers'])), [['kujira-sim-2', '100m', '2%', '32Mi', '0%']]);
+    assert.deepEqual(rows(await c.k(['top', 'node', 'kujira-sim-2', '--no-headers'])), [['kujira-sim-2', '150m', '3%', '288Mi', '3%']]);
     assert.deepEqual(rows(await c.k(['top', 'nodes', '-l', 'kubernetes.io/hostname=kujira-sim-1', '--no-headers'])).map((r) => r[0]), ['kujira-sim-1']);
   });
 
@@ -144,10 +145,10 @@ describe('kubectl top on simulated nodes', () => {
       const r = rows(await c.k(['top', 'pod', 'quiet', '--no-headers']));
       return r[0]?.[1] === '300m' && r[0]?.[2] === '48Mi';
     }, 'quiet at 300m / 48Mi');
-    await eventually(async () => rows(await c.k(['top', 'node', 'kujira-sim-2', '--no-headers']))[0]?.[1] === '300m', 'kujira-sim-2 at 300m');
+    await eventually(async () => rows(await c.k(['top', 'node', 'kujira-sim-2', '--no-headers']))[0]?.[1] === '350m', 'kujira-sim-2 at 350m');
     await c.k(['delete', 'pod', 'quiet', '--wait=true']);
     await eventually(async () => rows(await c.k(['top', 'pods', '--no-headers'])).length === 2, 'quiet gone from top');
-    await eventually(async () => rows(await c.k(['top', 'node', 'kujira-sim-2', '--no-headers']))[0]?.[1] === '0m', 'kujira-sim-2 idle');
+    await eventually(async () => rows(await c.k(['top', 'node', 'kujira-sim-2', '--no-headers']))[0]?.[1] === '50m', 'kujira-sim-2 idle');
   });
 
   it('a namespace without pods has no metrics', async () => {

@@ -32,6 +32,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Remove the data dir on dispose (default: only when the harness made it). */
   ownsDir?: boolean;
+  /** Script and leading arguments to run instead of `bin/kujira up` (it must print the same ready line). */
+  command?: string[];
 }
 
 export class TestCluster {
@@ -55,7 +57,9 @@ export class TestCluster {
   static async start(opts: StartOptions = {}): Promise<TestCluster> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kujira-test-')));
     const t0 = performance.now();
-    const child = spawn(process.execPath, [kujiraBin, 'up', '--data-dir', dataDir, '--port', '0', '--controllers=', ...(opts.extraArgs ?? [])], {
+    // `kujira up` runs the API server alone unless a test asks for components (--controllers=*).
+    const command = opts.command ?? [kujiraBin, 'up', '--controllers='];
+    const child = spawn(process.execPath, [...command, '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { stdout: '', stderr: '' };

@@ -25,8 +25,7 @@ import { findCondition, microTime, rfc3339 } from '../shared/conditions.js';
 import { MinHeap } from '../shared/heap.js';
 import { ANNOTATION_NODE_STOPPED, behaviourOf } from './annotations.js';
 import { type NodeContext, type PodMemory, step } from './lifecycle.js';
-import { startLogServer, type LogServer } from './logserver.js';
-import { simulatedSummary, type RunningContainerUsage } from './stats.js';
+import { type KubeletEndpoints, startKubeletEndpoints } from './kubelet.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export const SIM_NODE_LABEL = 'type';
@@ -50,10 +49,12 @@ export interface SimulatedNodeOptions {
   startLatencyMs?: number;
   /** Longest a simulated container takes to stop on deletion. */
   terminationMs?: number;
+  /** A pod status that will change again within this many ms is not written (default 250). */
+  statusCoalesceMs?: number;
   /** Concurrent pod status writes. */
   podWorkers?: number;
-  /** Serve `kubectl logs` and `/stats/summary`, one port per node (needs the openssl CLI for a certificate). */
-  logs?: boolean;
+  /** Serve the kubelet endpoints: `kubectl logs` and /stats/summary (needs the openssl CLI for a certificate). */
+  kubeletEndpoints?: boolean;
   /** Pod CIDRs are 10.<base + i/256>.<i%256>.0/24. */
   podCidrSecondOctet?: number;
   kubeletVersion?: string;
@@ -112,6 +113,9 @@ interface PodState {
 
 const DEFAULT_USAGE_CPU = 1;
 const DEFAULT_USAGE_MEMORY = 4 * 1024 * 1024;
+/** What a simulated node's own system uses, beside its pods. */
+const NODE_BASE_CPU = 50;
+const NODE_BASE_MEMORY = 256 * 1024 * 1024;
 
 /** A tiny semaphore: at most `limit` tasks at once, FIFO. */
 function limiter(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
@@ -140,6 +144,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
   const renewMs = opts.leaseRenewIntervalMs ?? 10_000;
   const startLatencyMs = opts.startLatencyMs ?? 100;
   const terminationMs = opts.terminationMs ?? 1000;
+  const coalesceMs = opts.statusCoalesceMs ?? 250;
   const secondOctet = opts.podCidrSecondOctet ?? 244;
   const ownFactory = !args.informers;
   const factory = args.informers ?? new SharedInformerFactory(args.client, { clock: baseClock, onError });
@@ -170,7 +175,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
 
   const podStates = new Map<string, PodState>();
   let stopped = false;
-  let logServer: LogServer | undefined;
+  let kubelet: KubeletEndpoints | undefined;
 
   const podInformer: Informer<core.Pod> = factory.informer(PODS, { indexers: { [NODE_NAME_INDEX]: indexByNodeName } });
   const nodeInformer: Informer<core.Node> = factory.informer(NODES);
@@ -325,7 +330,15 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       return;
     }
     if (r.wakeAt !== undefined) wakeLater(key, r.wakeAt);
-    if (sameStatus(pod.status, r.status) || (st.lastWritten && sameStatus(st.lastWritten, r.status))) return;
+    // A state that will be replaced within the coalescing window is not worth a write
+    // (a busy kubelet's status manager batches the same way).
+    if (r.wakeAt !== undefined && r.wakeAt - now() <= coalesceMs) return;
+    if (sameStatus(pod.status, r.status)) {
+      // Confirmed by the informer: stop holding our copy (100,000 pods' statuses add up).
+      st.lastWritten = undefined;
+      return;
+    }
+    if (st.lastWritten && sameStatus(st.lastWritten, r.status)) return;
     st.lastWritten = r.status;
     try {
       // PUT against the cached version: a conflict means a newer one is on its way through the informer.
@@ -378,7 +391,7 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
         { type: 'InternalIP', address: '127.0.0.1' },
         { type: 'Hostname', address: n.name },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: logServer?.portOf(n.name) ?? 0 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: kubelet?.portOf(n.name) ?? 0 } },
       nodeInfo: {
         machineID: `kujirasim${bootId}`,
         systemUUID: `kujira-sim-${bootId}`,
@@ -514,31 +527,51 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     ];
   }
 
-  /** What each running container of a pod ("ns/name") uses now, from its annotations. */
-  function runningUsage(podKey: string): RunningContainerUsage[] | undefined {
+  function usage(podKey: string): ContainerUsage[] | undefined {
     const pod = podInformer.cache.get(podKey);
     const st = podStates.get(podKey);
     if (!pod || !st?.memory) return undefined;
     const b = behaviourOf(pod, { startLatencyMs });
-    const out: RunningContainerUsage[] = [];
-    for (const c of st.memory.containers) {
-      if (c.startedAt === undefined) continue;
-      out.push({ name: c.name, cpu: b.cpuMilli ?? DEFAULT_USAGE_CPU, memory: b.memoryBytes ?? DEFAULT_USAGE_MEMORY, startedAt: c.startedAt });
-    }
-    return out;
+    return st.memory.containers
+      .filter((c) => c.startedAt !== undefined)
+      .map((c) => ({ name: c.name, cpu: b.cpuMilli ?? DEFAULT_USAGE_CPU, memory: b.memoryBytes ?? DEFAULT_USAGE_MEMORY }));
   }
 
-  /** Undefined while the node is "dead": a stopped machine answers nothing. */
-  function nodeSummary(nodeName: string): unknown {
+  /** The kubelet Summary API of one node: every running container's usage, and the node's total. */
+  function summary(nodeName: string): unknown {
+    const t = now();
+    const time = new Date(t).toISOString();
     const n = nodes.get(nodeName);
-    if (!n || n.stopped) return undefined;
-    const pods = podInformer.cache.byIndex(NODE_NAME_INDEX, nodeName);
-    return simulatedSummary({
-      nodeName,
-      nodeStartedAt: startedAt,
-      now: now(),
-      pods: pods.map((pod) => ({ pod, containers: runningUsage(objectKey(pod)) ?? [] })),
-    });
+    let cpuMilli = NODE_BASE_CPU;
+    let memory = NODE_BASE_MEMORY;
+    const pods: unknown[] = [];
+    if (n && !n.stopped) {
+      for (const pod of podInformer.cache.byIndex(NODE_NAME_INDEX, nodeName)) {
+        const key = objectKey(pod);
+        const containers = usage(key);
+        if (!containers || containers.length === 0) continue;
+        const st = podStates.get(key);
+        const start = st?.memory ? new Date(st.memory.acceptedAt).toISOString() : time;
+        pods.push({
+          podRef: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, uid: pod.metadata?.uid },
+          startTime: start,
+          containers: containers.map((c) => ({
+            name: c.name,
+            startTime: start,
+            cpu: { time, usageNanoCores: c.cpu * 1e6 },
+            memory: { time, workingSetBytes: c.memory, usageBytes: c.memory },
+          })),
+        });
+        for (const c of containers) {
+          cpuMilli += c.cpu;
+          memory += c.memory;
+        }
+      }
+    }
+    return {
+      node: { nodeName, startTime: new Date(startedAt).toISOString(), cpu: { time, usageNanoCores: cpuMilli * 1e6 }, memory: { time, workingSetBytes: memory, usageBytes: memory } },
+      pods,
+    };
   }
 
   // ---- wiring ---------------------------------------------------------------------------
@@ -564,11 +597,11 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
   nodeInformer.addEventHandler({ onAdd: onNode, onUpdate: (_old, node) => onNode(node) });
 
   const ready = (async () => {
-    if (opts.logs ?? true) {
+    if (opts.kubeletEndpoints ?? true) {
       try {
-        logServer = await startLogServer(logLines, { nodeNames, summary: nodeSummary });
+        kubelet = await startKubeletEndpoints(nodeNames, { logs: logLines, summary });
       } catch (err) {
-        onError(new Error(`simulated nodes serve no logs: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        onError(new Error(`simulated nodes serve no logs or stats: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
       }
     }
     try {
@@ -588,16 +621,14 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     nodeNames,
     ready,
     setStopped,
-    usage(podKey) {
-      return runningUsage(podKey)?.map(({ name, cpu, memory }) => ({ name, cpu, memory }));
-    },
+    usage,
     async stop() {
       stopped = true;
       leaseTimer?.cancel();
       wakeTimer?.cancel();
       await ready.catch(() => undefined);
       while (inflightWork.size > 0) await Promise.allSettled([...inflightWork]);
-      await logServer?.close();
+      await kubelet?.close();
       if (ownFactory) await factory.stop();
     },
   };

@@ -2,7 +2,7 @@
 import type { core } from '../../api/types.js';
 import { intValue } from '../../node/shared/quantity.js';
 import { podRequests, podScoringRequests, toAmounts } from '../../node/shared/resources.js';
-import type { HostPort, NodeInfo, PodInfo } from './types.js';
+import type { HostPort, NodeInfo, PodInfo, PodShare } from './types.js';
 
 export function podKey(pod: core.Pod): string {
   return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
@@ -24,11 +24,18 @@ export function podHostPorts(pod: core.Pod): HostPort[] {
   return out;
 }
 
+const RESOURCE_ORDER: Record<string, number> = { cpu: 0, memory: 1, 'ephemeral-storage': 2 };
+
 export function makePodInfo(pod: core.Pod): PodInfo {
+  const requests = podRequests(pod);
+  const requestNames = Object.keys(requests)
+    .filter((n) => n !== 'pods' && requests[n]! > 0)
+    .sort((a, b) => (RESOURCE_ORDER[a] ?? 3) - (RESOURCE_ORDER[b] ?? 3) || a.localeCompare(b));
   const info: PodInfo = {
     pod,
     key: podKey(pod),
-    requests: podRequests(pod),
+    requests,
+    requestNames,
     scoringRequests: podScoringRequests(pod),
     hostPorts: podHostPorts(pod),
   };
@@ -52,6 +59,13 @@ export function makeNodeInfo(node: core.Node): NodeInfo {
   };
 }
 
+/** The part of a PodInfo a placed pod keeps, so the cache holds no stale pod objects. */
+export function shareOf(info: PodShare): PodShare {
+  const share: PodShare = { requests: info.requests, scoringRequests: info.scoringRequests, hostPorts: info.hostPorts };
+  if (info.ownerUid) share.ownerUid = info.ownerUid;
+  return share;
+}
+
 /** A node object changed: keep the pod totals, refresh what comes from the node. */
 export function withNode(info: NodeInfo, node: core.Node): NodeInfo {
   const fresh = makeNodeInfo(node);
@@ -59,7 +73,7 @@ export function withNode(info: NodeInfo, node: core.Node): NodeInfo {
 }
 
 /** Adds (sign 1) or removes (sign -1) a pod's share on a node. */
-export function accountPod(info: NodeInfo, pod: PodInfo, sign: 1 | -1): void {
+export function accountPod(info: NodeInfo, pod: PodShare, sign: 1 | -1): void {
   for (const [k, v] of Object.entries(pod.requests)) info.requested[k] = (info.requested[k] ?? 0) + sign * v;
   info.scoringRequested.cpu += sign * pod.scoringRequests.cpu;
   info.scoringRequested.memory += sign * pod.scoringRequests.memory;

@@ -34,10 +34,8 @@ export interface HostPort {
   port: number;
 }
 
-/** Everything the plugins need about the pod being scheduled, computed once per attempt. */
-export interface PodInfo {
-  pod: core.Pod;
-  key: string;
+/** What a pod takes from its node: all the cache keeps of a placed pod (never the pod object itself). */
+export interface PodShare {
   /** Effective requests (init containers and overhead counted as Kubernetes does). */
   requests: ResourceAmounts;
   /** cpu/memory with defaults for empty requests, for scoring only. */
@@ -45,6 +43,14 @@ export interface PodInfo {
   hostPorts: HostPort[];
   /** uid of the controlling owner (ReplicaSet, ...), for spreading. */
   ownerUid?: string;
+}
+
+/** Everything the plugins need about the pod being scheduled, computed once per attempt. */
+export interface PodInfo extends PodShare {
+  pod: core.Pod;
+  key: string;
+  /** Names of the requested resources (> 0), in the order the fit check reports them: cpu, memory, ephemeral-storage, then the rest. */
+  requestNames: string[];
 }
 
 /** A node and what is already placed on it, including pods assumed but not yet seen bound. */

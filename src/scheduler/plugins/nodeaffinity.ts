@@ -45,8 +45,11 @@ export function matchNodeSelectorTerm(term: core.NodeSelectorTerm, node: core.No
 }
 
 export function fitsNodeAffinity(pod: core.Pod, node: core.Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const selector = pod.spec?.nodeSelector;
+  if (selector) {
+    const labels = node.metadata?.labels ?? {};
+    for (const k in selector) if (labels[k] !== selector[k]) return false;
+  }
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!required) return true;
   // Terms are ORed.

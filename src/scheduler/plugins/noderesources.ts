@@ -13,18 +13,12 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
   const reasons: string[] = [];
   if (node.podCount + 1 > node.allowedPods) reasons.push(ERR_TOO_MANY_PODS);
   // Kubernetes checks cpu, memory, ephemeral-storage first, then extended resources.
-  const names = Object.keys(pod.requests).sort((a, b) => order(a) - order(b) || a.localeCompare(b));
-  for (const name of names) {
+  for (const name of pod.requestNames) {
     const want = pod.requests[name]!;
-    if (want <= 0 || name === 'pods') continue;
     const free = (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0);
     if (want > free) reasons.push(`Insufficient ${name}`);
   }
   return reasons;
-}
-
-function order(name: string): number {
-  return name === 'cpu' ? 0 : name === 'memory' ? 1 : name === 'ephemeral-storage' ? 2 : 3;
 }
 
 export const nodeResourcesFit: FilterPlugin = {
