@@ -179,6 +179,19 @@ describe('HorizontalController', () => {
     assert.equal(JSON.stringify(s.hpa().status), first);
   });
 
+  test('an HPA deleted and recreated under the same name does not inherit the old one\'s memory', async () => {
+    const s = setup({ replicas: 3, cpuMilli: 190 });
+    await s.sync();
+    assert.equal(s.replicas(), 5);
+    // Recreated (new uid) after the target was scaled by hand: that was not a fight with this HPA.
+    s.cluster.hpas.set('default/kuard', { ...s.hpa(), metadata: { ...s.hpa().metadata, uid: 'hpa-uid-2' }, status: undefined });
+    s.cluster.scales.get('replicasets/kuard')!.replicas = 3;
+    s.advance(15_000);
+    await s.sync();
+    assert.equal(s.replicas(), 5);
+    assert.equal(s.events.seen.filter((e) => e.reason === 'ScaleOverridden').length, 0);
+  });
+
   test('a manual scale is overridden at the next sync, with a ScaleOverridden event', async () => {
     const s = setup({ replicas: 3, cpuMilli: 190 });
     await s.sync();

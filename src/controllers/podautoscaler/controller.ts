@@ -113,6 +113,8 @@ class MetricError extends Error {
 }
 
 interface PerHpaState {
+  /** A recreated HPA of the same name starts afresh. */
+  uid?: string;
   history: ScalingHistory;
   /** The replicas this controller last saw or set on the target. */
   lastSetReplicas?: number;
@@ -220,8 +222,8 @@ export class HorizontalController {
     const now = rfc3339(nowMs);
     const cond = (type: ConditionType, status: 'True' | 'False', reason: string, message: string) => setCondition(conditions, type, status, reason, message, now);
     let state = this.state.get(key);
-    if (!state) {
-      state = { history: newScalingHistory() };
+    if (!state || state.uid !== hpa.metadata?.uid) {
+      state = { uid: hpa.metadata?.uid, history: newScalingHistory() };
       this.state.set(key, state);
     }
 
