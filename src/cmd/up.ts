@@ -96,7 +96,11 @@ export async function startCluster(given: FlagValues, log: Logger, opts: StartOp
     throw new StartupError(`cannot open the store: ${(err as Error).message}`, { cause: err });
   }
 
-  const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])) });
+  const metrics = createMetricsPipeline({
+    metricResolutionMs: parseDuration(String(flags['metric-resolution'])),
+    // The node agent only answers callers holding a certificate from the cluster CA.
+    kubeletClientCertificate: { cert: pki.kubeletClient.cert, key: pki.kubeletClient.key },
+  });
   const resources = builtinResources({
     pods: {
       defaultTolerationSeconds: {
