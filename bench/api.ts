@@ -5,6 +5,7 @@
 // the same run, the raw store alone (32 concurrent creates) for comparison.
 // Prints a table and one JSON line.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,13 @@ async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
+}
+
+/** CPU milliseconds (user + system) a process has used so far. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in 100 Hz ticks
 }
 
 class Client {
@@ -102,15 +110,23 @@ async function main(): Promise<void> {
   const totalPods = podsArg > 0 ? Number(process.argv[podsArg + 1]) : 10_000;
   const results: Record<string, number | string> = {};
 
-  // Ready time: first start (makes certificates) and a restart of the same data dir.
-  let cluster = await TestCluster.start();
-  results.readyFirstMs = Math.round(cluster.readyMs);
-  await cluster.stop();
-  cluster = await TestCluster.start({ dataDir: cluster.dataDir, ownsDir: true });
-  results.readyRestartMs = Math.round(cluster.readyMs);
+  // Ready time and idle RSS of the full `kujira up` (API server, controllers, scheduler): first start
+  // (makes certificates) and a restart of the same data dir.
+  const full = await TestCluster.start();
+  results.readyFirstMs = Math.round(full.readyMs);
+  await full.stop();
+  const restarted = await TestCluster.start({ dataDir: full.dataDir, ownsDir: true });
+  results.readyRestartMs = Math.round(restarted.readyMs);
+  await new Promise((r) => setTimeout(r, 1000));
+  results.rssIdleMb = Math.round(await rssMb(restarted.pid));
+  await restarted.dispose();
+
+  // Throughput and latency of the API server alone: controllers would react to every pod written.
+  const apiOnly = fileURLToPath(new URL('./apiserver-only.js', import.meta.url));
+  const cluster = await TestCluster.start({ command: [apiOnly] });
   try {
-    await new Promise((r) => setTimeout(r, 1000));
-    results.rssIdleMb = Math.round(await rssMb(cluster.pid));
+    await new Promise((r) => setTimeout(r, 500));
+    results.rssIdleApiOnlyMb = Math.round(await rssMb(cluster.pid));
 
     const creds = await cluster.credentials();
     const agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 64 });
@@ -122,10 +138,14 @@ async function main(): Promise<void> {
     Object.assign(results, { create1PerSec: Math.round(single.perSec), create1P50Ms: +single.p50.toFixed(2), create1P99Ms: +single.p99.toFixed(2) });
 
     const rest = Math.max(0, totalPods - 1000);
+    const cpuBefore = await cpuMs(cluster.pid);
     const multi = await drive(rest, 32, async (i) => ((await client.call('POST', '/api/v1/namespaces/bench/pods', podBody(`multi-${i}`))).status === 201 ? 1 : 0));
+    results.serverCpuUsPerCreate = Math.round(((await cpuMs(cluster.pid)) - cpuBefore) * 1000 / Math.max(1, rest));
     Object.assign(results, { create32PerSec: Math.round(multi.perSec), create32P50Ms: +multi.p50.toFixed(2), create32P99Ms: +multi.p99.toFixed(2), createErrors: single.errors + multi.errors });
 
+    const cpuBeforeGets = await cpuMs(cluster.pid);
     const gets = await drive(10_000, 32, async (i) => ((await client.call('GET', `/api/v1/namespaces/bench/pods/multi-${i % Math.max(1, rest)}`)).status === 200 ? 1 : 0));
+    results.serverCpuUsPerGet = Math.round(((await cpuMs(cluster.pid)) - cpuBeforeGets) * 1000 / 10_000);
     Object.assign(results, { get32PerSec: Math.round(gets.perSec), get32P99Ms: +gets.p99.toFixed(2) });
 
     const list = await client.call('GET', '/api/v1/namespaces/bench/pods');
@@ -184,10 +204,13 @@ async function main(): Promise<void> {
   const rows: [string, string][] = [
     ['ready (first start, makes certs)', `${results.readyFirstMs} ms`],
     ['ready (restart)', `${results.readyRestartMs} ms`],
-    ['RSS idle', `${results.rssIdleMb} MB`],
+    ['RSS idle (kujira up, all components)', `${results.rssIdleMb} MB`],
+    ['RSS idle (API server alone)', `${results.rssIdleApiOnlyMb} MB`],
     ['pod creates, 1 client', `${results.create1PerSec}/s  p50 ${results.create1P50Ms} ms  p99 ${results.create1P99Ms} ms`],
     ['pod creates, 32 clients', `${results.create32PerSec}/s  p50 ${results.create32P50Ms} ms  p99 ${results.create32P99Ms} ms`],
+    ['server CPU per create (32 clients)', `${results.serverCpuUsPerCreate} µs`],
     ['pod gets, 32 clients', `${results.get32PerSec}/s  p99 ${results.get32P99Ms} ms`],
+    ['server CPU per get', `${results.serverCpuUsPerGet} µs`],
     [`list ${results.listPods} pods`, `${results.listMs} ms (JSON), ${results.listTableMs} ms (Table)`],
     ['RSS with pods', `${results.rssWithPodsMb} MB`],
     ['write → watch event', `p50 ${results.watchP50Ms} ms  p99 ${results.watchP99Ms} ms  (${results.watchEvents} events)`],

@@ -12,6 +12,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger for a sub-component, e.g. `log.child('apiserver')`. */
   child(component: string): Logger;
+  /** Whether lines of this level are written (to skip building costly fields). Absent = yes. */
+  isEnabled?(level: LogLevel): boolean;
 }
 
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -52,6 +54,7 @@ export function createLogger(component: string, opts: LoggerOptions = {}): Logge
     warn: emit('warn'),
     error: emit('error'),
     child: (sub) => createLogger(`${component}/${sub}`, opts),
+    isEnabled: (level) => rank[level] >= min,
   };
 }
 
@@ -62,4 +65,5 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
   child: () => silentLogger,
+  isEnabled: () => false,
 };

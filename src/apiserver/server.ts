@@ -64,6 +64,13 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+/** Path and query of a request target; cheaper than WHATWG URL on the hot path. */
+export function parseRequestUrl(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = target.indexOf('?');
+  const pathname = q < 0 ? target : target.slice(0, q);
+  return { pathname: pathname || '/', searchParams: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) };
+}
+
 const HEALTH_CHECKS = ['ping', 'log', 'etcd', 'poststarthook/bootstrap-namespaces'];
 
 export class ApiServer {
@@ -120,6 +127,7 @@ export class ApiServer {
   };
 
   private logRequest(req: IncomingMessage, res: ServerResponse, started: number): void {
+    if (res.statusCode < 500 && this.cfg.log.isEnabled?.('debug') === false) return;
     if (res.statusCode >= 500) {
       this.cfg.log.warn('request', { method: req.method, url: req.url, code: res.statusCode, ms: (performance.now() - started).toFixed(1) });
     } else {
@@ -127,7 +135,7 @@ export class ApiServer {
     }
   }
 
-  private health(res: ServerResponse, path: string, url: URL): void {
+  private health(res: ServerResponse, path: string, url: { searchParams: URLSearchParams }): void {
     const name = path.slice(1);
     const ok = name === 'livez' ? !this.shuttingDown || true : this.ready && !this.shuttingDown;
     if (url.searchParams.has('verbose')) {
@@ -140,7 +148,7 @@ export class ApiServer {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://kujira');
+    const url = parseRequestUrl(req.url ?? '/');
     const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
     if (path === '/livez' || path === '/readyz' || path === '/healthz' || path.startsWith('/livez/') || path.startsWith('/readyz/') || path.startsWith('/healthz/')) {
       return this.health(res, '/' + path.split('/')[1], url);

@@ -33,6 +33,8 @@ export class ObjectCache<T extends ObjectLike> {
   private readonly items = new Map<string, T>();
   private readonly indexers: Indexers<T> = {};
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** [index function, its index] pairs, walked on every write (hot path: no Object.entries). */
+  private indexList: Array<[IndexFunc<T>, Map<string, Set<string>>]> = [];
 
   constructor(indexers: Indexers<T> = {}) {
     this.addIndexers(indexers);
@@ -44,6 +46,7 @@ export class ObjectCache<T extends ObjectLike> {
       this.indexers[name] = fn;
       const index = new Map<string, Set<string>>();
       this.indices.set(name, index);
+      this.indexList.push([fn, index]);
       for (const [key, obj] of this.items) for (const v of fn(obj)) addTo(index, v, key);
     }
   }
@@ -99,10 +102,15 @@ export class ObjectCache<T extends ObjectLike> {
   set(key: string, obj: T): T | undefined {
     const old = this.items.get(key);
     this.items.set(key, obj);
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const index = this.indices.get(name)!;
-      if (old) for (const v of fn(old)) removeFrom(index, v, key);
-      for (const v of fn(obj)) addTo(index, v, key);
+    for (const [fn, index] of this.indexList) {
+      const next = fn(obj);
+      if (old) {
+        const prev = fn(old);
+        // Most updates (status) leave index values alone: skip the set churn then.
+        if (prev.length === next.length && prev.every((v, i) => v === next[i])) continue;
+        for (const v of prev) removeFrom(index, v, key);
+      }
+      for (const v of next) addTo(index, v, key);
     }
     return old;
   }
@@ -111,10 +119,7 @@ export class ObjectCache<T extends ObjectLike> {
     const old = this.items.get(key);
     if (!old) return undefined;
     this.items.delete(key);
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const index = this.indices.get(name)!;
-      for (const v of fn(old)) removeFrom(index, v, key);
-    }
+    for (const [fn, index] of this.indexList) for (const v of fn(old)) removeFrom(index, v, key);
     return old;
   }
 }

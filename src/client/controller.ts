@@ -25,7 +25,11 @@ export function runController<K>(spec: ControllerSpec<K>): RunningController {
   const abort = new AbortController();
   const report =
     spec.onError ??
-    ((key: K, err: unknown) => console.error(`[${spec.name}] error syncing ${String(key)}:`, err instanceof Error ? err.message : err));
+    ((key: K, err: unknown) => {
+      // A conflict only means we decided from a stale copy; the retry reads the new one.
+      if ((err as { code?: number }).code === 409) return;
+      console.error(`[${spec.name}] error syncing ${String(key)}:`, err instanceof Error ? err.message : err);
+    });
 
   async function worker(): Promise<void> {
     for (;;) {

@@ -63,7 +63,12 @@ async function prepareDataDir(dir: string): Promise<void> {
   }
 }
 
-export async function startCluster(given: FlagValues, log: Logger): Promise<Cluster> {
+export interface StartOptions {
+  /** 'none' starts the API server alone, whatever --controllers says (API tests, benchmarks). */
+  components?: 'all' | 'none';
+}
+
+export async function startCluster(given: FlagValues, log: Logger, opts: StartOptions = {}): Promise<Cluster> {
   const t0 = performance.now();
   // Callers that embed a cluster (tests, benchmarks) name only the flags they care about.
   const flags: FlagValues = { ...Object.fromEntries(upFlags.map((f) => [f.name, f.default])), ...given };
@@ -91,7 +96,11 @@ export async function startCluster(given: FlagValues, log: Logger): Promise<Clus
     throw new StartupError(`cannot open the store: ${(err as Error).message}`, { cause: err });
   }
 
-  const metrics = createMetricsPipeline({ metricResolutionMs: parseDuration(String(flags['metric-resolution'])) });
+  const metrics = createMetricsPipeline({
+    metricResolutionMs: parseDuration(String(flags['metric-resolution'])),
+    // The node agent only answers callers holding a certificate from the cluster CA.
+    kubeletClientCertificate: { cert: pki.kubeletClient.cert, key: pki.kubeletClient.key },
+  });
   const resources = builtinResources({
     pods: {
       defaultTolerationSeconds: {
@@ -155,7 +164,7 @@ export async function startCluster(given: FlagValues, log: Logger): Promise<Clus
     await store.close();
   };
   try {
-    for (const c of enabledComponents(components({ metrics }), String(flags.controllers))) {
+    for (const c of opts.components === 'none' ? [] : enabledComponents(components({ metrics }), String(flags.controllers))) {
       const handle = await c.start(context);
       running.push({ name: c.name, stop: handle.stop });
       log.info('component started', { component: c.name });

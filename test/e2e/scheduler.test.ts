@@ -69,7 +69,7 @@ const cond = (p: core.Pod, type: string): core.PodCondition | undefined => p.sta
 
 before(async () => {
   // Lease renewals are every 10 s; a 15 s grace period keeps the failure scenario short.
-  cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '3', '--node-monitor-grace-period', '15s', '--node-monitor-period', '1s']);
+  cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '3', '--node-monitor-grace-period', '15s', '--node-monitor-period', '1s', '--default-unreachable-toleration-seconds', '2', '--default-not-ready-toleration-seconds', '2']);
   await eventually(async () => {
     const out = await cluster.k(['get', 'nodes', '--no-headers']);
     return NODES.every((n) => new RegExp(`^${n}\\s+Ready\\s`, 'm').test(out));

@@ -32,6 +32,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Remove the data dir on dispose (default: only when the harness made it). */
   ownsDir?: boolean;
+  /** Script and leading arguments to run instead of `bin/kujira up` (it must print the same ready line). */
+  command?: string[];
 }
 
 export class TestCluster {
@@ -55,7 +57,9 @@ export class TestCluster {
   static async start(opts: StartOptions = {}): Promise<TestCluster> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kujira-test-')));
     const t0 = performance.now();
-    const child = spawn(process.execPath, [kujiraBin, 'up', '--data-dir', dataDir, '--port', '0', '--controllers=', ...(opts.extraArgs ?? [])], {
+    // `kujira up` runs the API server alone unless a test asks for components (--controllers=*).
+    const command = opts.command ?? [kujiraBin, 'up', '--controllers='];
+    const child = spawn(process.execPath, [...command, '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { stdout: '', stderr: '' };
@@ -79,11 +83,11 @@ export class TestCluster {
     return new TestCluster(dataDir, opts.ownsDir ?? opts.dataDir === undefined, child, url, performance.now() - t0, logs);
   }
 
-  /** SIGTERM and wait for a clean exit; returns the exit code. */
-  async stop(): Promise<number | null> {
+  /** SIGTERM (or `signal`) and wait for a clean exit; returns the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     return exited;
   }
 
@@ -96,8 +100,8 @@ export class TestCluster {
   }
 
   /** Stops the server and removes the data dir if the harness made it. */
-  async dispose(): Promise<void> {
-    await this.stop();
+  async dispose(signal?: NodeJS.Signals): Promise<void> {
+    await this.stop(signal);
     if (this.ownsDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 

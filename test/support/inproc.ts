@@ -5,7 +5,8 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/api/log.js';
-import { startCluster, type Cluster } from '../../src/cmd/up.js';
+import { parseFlags } from '../../src/cmd/flags.js';
+import { startCluster, upFlags, type Cluster } from '../../src/cmd/up.js';
 
 export interface Response {
   status: number;
@@ -21,9 +22,12 @@ export class InProcessCluster {
     private readonly agent: Agent,
   ) {}
 
-  static async start(): Promise<InProcessCluster> {
+  /** The API server alone (no controllers, scheduler or nodes) unless `components: 'all'`. */
+  static async start(extraArgs: string[] = [], components: 'all' | 'none' = 'none'): Promise<InProcessCluster> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kujira-test-'));
-    const cluster = await startCluster({ 'data-dir': dataDir, address: '127.0.0.1', port: 0, runtime: 'simulated', 'simulated-nodes': 0, controllers: '' }, silentLogger);
+    // Every flag at its default (as `kujira up` would parse them), with a private data dir and port.
+    const { values } = parseFlags(upFlags, ['--data-dir', dataDir, '--port', '0', ...extraArgs]);
+    const cluster = await startCluster(values, silentLogger, { components });
     const pki = join(dataDir, 'pki');
     const [ca, cert, key] = await Promise.all(['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(join(pki, f), 'utf8')));
     const agent = new Agent({ ca, cert, key, keepAlive: true, maxSockets: 64 });

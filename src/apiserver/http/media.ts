@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, errors } from '../../api/errors.js';
-import { decodeProtobufBody } from '../protobuf/decode.js';
+import { decodeKubernetesProtobuf } from '../protobuf/index.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -115,7 +115,7 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
       throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
     }
   }
-  if (media === 'application/vnd.kubernetes.protobuf') return decodeProtobufBody(body);
+  if (media === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(body).object;
   throw new ApiError(
     415,
     'UnsupportedMediaType',

@@ -23,7 +23,10 @@ export type ParsedPath =
 const namespaceSubresources = new Set(['status', 'finalize']);
 
 export function parsePath(pathname: string): ParsedPath {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = pathname.split('/').filter(Boolean);
+  if (pathname.includes('%')) {
+    for (let i = 0; i < parts.length; i++) parts[i] = decodeURIComponent(parts[i]);
+  }
   let group: string;
   let rest: string[];
   if (parts[0] === 'api') {

@@ -1,341 +1,423 @@
-// Decodes Kubernetes' protobuf request bodies (application/vnd.kubernetes.protobuf) into the same JSON
-// objects the rest of the server handles. kubectl's generator commands (`create namespace`, `create
-// deployment`, `autoscale`) and typed Go clients send them. The envelope is the 4-byte magic "k8s\0"
-// followed by a runtime.Unknown {typeMeta, raw}; raw is the object's message, whose fields come from
-// the generated table (messages.gen.ts).
-import { errors } from '../../api/errors.js';
+// Decodes the Kubernetes protobuf wire format (application/vnd.kubernetes.protobuf) into the
+// same object the JSON wire would carry, so the rest of the API server never sees protobuf.
+//
+// An envelope is the magic "k8s\0" followed by a runtime.Unknown message:
+//   1 typeMeta {1 apiVersion, 2 kind}, 2 raw (the object's own message), 3 contentEncoding, 4 contentType.
+// The object's message is walked with the field table in schema.ts.
+//
+// Presence: Go's generated marshallers always write non-pointer fields, even when zero, and
+// write pointer fields only when set. JSON instead omits zero values of fields tagged omitempty.
+// To hand the server exactly what JSON would have carried, a non-pointer scalar tagged omitempty
+// (flag z) is dropped when it is zero ('' / 0 / false); every other scalar on the wire is kept,
+// so a *string set to '' (e.g. storageClassName: "") or a *int32 set to 0 (replicas: 0) survives.
+// Types with their own JSON form are converted: Time -> RFC 3339 seconds (a zero Time, sent as an
+// empty message, is left out as JSON's null would be), MicroTime -> RFC 3339 microseconds,
+// Duration -> Go's duration string, IntOrString -> number or string, Quantity -> string,
+// FieldsV1 / RawExtension -> the JSON they carry, bytes -> base64, int64 -> number.
+import { ApiError, errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
-import { messagesJSON } from './messages.gen.js';
+import { KINDS, MESSAGES, META_KINDS, type FieldRow } from './schema.js';
+import { Reader, WireError, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, zigzag } from './wire.js';
 
-type FieldKind = 's' | 'r' | 'm';
-type FieldSpec = [number, string, FieldKind, string];
+export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
-interface MessageSpec {
-  byNumber: Map<number, FieldSpec>;
+/** The 4-byte prefix of every Kubernetes protobuf body: "k8s" and a zero byte. */
+export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
+
+export interface DecodedObject {
+  apiVersion: string;
+  kind: string;
+  object: KubeObject;
 }
 
-const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+type JsonObject = { [key: string]: JsonValue };
 
-const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
-const RUNTIME = 'k8s.io.apimachinery.pkg.runtime';
+interface Field {
+  name: string;
+  type: string;
+  repeated: boolean;
+  map: boolean;
+  inline: boolean;
+  omitZero: boolean;
+}
 
-/** Proto package of each served group-version. */
-const PACKAGES: Record<string, string> = {
-  v1: 'k8s.io.api.core.v1',
-  'apps/v1': 'k8s.io.api.apps.v1',
-  'autoscaling/v1': 'k8s.io.api.autoscaling.v1',
-  'autoscaling/v2': 'k8s.io.api.autoscaling.v2',
-  'coordination.k8s.io/v1': 'k8s.io.api.coordination.v1',
-  'events.k8s.io/v1': 'k8s.io.api.events.v1',
-  'policy/v1': 'k8s.io.api.policy.v1',
-  'meta.k8s.io/v1': META,
-};
+/** The field table indexed by message and field number, built once from schema.ts. */
+const FIELDS: ReadonlyMap<string, ReadonlyMap<number, Field>> = new Map(
+  Object.entries(MESSAGES).map(([message, rows]): [string, ReadonlyMap<number, Field>] => [
+    message,
+    new Map(
+      rows.map(([num, name, type, flags = '']: FieldRow): [number, Field] => [
+        num,
+        { name, type, repeated: flags.includes('r'), map: flags.includes('m'), inline: flags.includes('i'), omitZero: flags.includes('z') },
+      ]),
+    ),
+  ]),
+);
 
 /**
- * Pointer fields (Go `*int32`, `*bool`) whose zero value means something. Go writes value fields to
- * protobuf even when zero, but its JSON drops them (omitempty); pointer fields are written only when set.
- * The wire cannot tell the two apart, so zeros are dropped except for these names.
+ * Decodes a whole request body. Throws ApiError 400 on malformed input and 415 for a kind we
+ * hold no field table for (the client may send it as JSON instead).
  */
-const MEANINGFUL_ZERO = new Set([
-  'replicas',
-  'minReplicas',
-  'terminationGracePeriodSeconds',
-  'activeDeadlineSeconds',
-  'revisionHistoryLimit',
-  'progressDeadlineSeconds',
-  'deletionGracePeriodSeconds',
-  'gracePeriodSeconds',
-  'runAsUser',
-  'runAsGroup',
-  'fsGroup',
-  'priority',
-  'averageUtilization',
-  'targetCPUUtilizationPercentage',
-  'automountServiceAccountToken',
-  'readOnlyRootFilesystem',
-  'privileged',
-  'allowPrivilegeEscalation',
-  'runAsNonRoot',
-  'shareProcessNamespace',
-  'enableServiceLinks',
-  'setHostnameAsFQDN',
-  'hostUsers',
-  'optional',
-  'defaultMode',
-  'mode',
-  'stabilizationWindowSeconds',
-  'orphanDependents',
-  'leaseDurationSeconds',
-  'leaseTransitions',
-  'tolerationSeconds',
-  'minAvailable',
-  'maxUnavailable',
-]);
-
-let table: Map<string, MessageSpec> | undefined;
-
-function messages(): Map<string, MessageSpec> {
-  if (!table) {
-    const raw = JSON.parse(messagesJSON) as Record<string, FieldSpec[]>;
-    table = new Map(Object.entries(raw).map(([name, fields]) => [name, { byNumber: new Map(fields.map((f) => [f[0], f])) }]));
+export function decodeKubernetesProtobuf(body: Uint8Array): DecodedObject {
+  if (!isKubernetesProtobuf(body)) {
+    throw errors.badRequest('the protobuf body does not start with the Kubernetes protobuf prefix "k8s\\x00"');
   }
-  return table;
+  let envelope: Envelope;
+  try {
+    envelope = readEnvelope(body.subarray(PROTOBUF_MAGIC.length));
+  } catch (err) {
+    throw asBadRequest('runtime.Unknown envelope', err);
+  }
+  const { apiVersion, kind, raw, contentEncoding, contentType } = envelope;
+  if (!apiVersion || !kind) throw errors.badRequest(`Object 'Kind' is missing from the protobuf envelope (apiVersion "${apiVersion}", kind "${kind}")`);
+  if (contentEncoding) throw errors.badRequest(`unsupported protobuf content encoding "${contentEncoding}"`);
+  if (contentType && contentType !== PROTOBUF_MEDIA_TYPE) throw errors.badRequest(`unsupported content type "${contentType}" inside the protobuf envelope`);
+  const message = messageFor(apiVersion, kind);
+  if (!message) {
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - kind "${kind}" of "${apiVersion}" is not supported in ${PROTOBUF_MEDIA_TYPE}; accepted media types include: application/json, application/yaml`,
+    );
+  }
+  let decoded: JsonObject;
+  try {
+    decoded = decodeMessage(raw, message);
+  } catch (err) {
+    throw asBadRequest(`${kind} (${apiVersion})`, err);
+  }
+  const object: KubeObject = { apiVersion, kind, ...decoded };
+  return { apiVersion, kind, object };
 }
 
-class Reader {
-  pos: number;
-  constructor(
-    readonly buf: Buffer,
-    start: number,
-    readonly end: number,
-  ) {
-    this.pos = start;
-  }
+/** True when the body starts with the Kubernetes protobuf prefix. */
+export function isKubernetesProtobuf(body: Uint8Array): boolean {
+  return body.length >= PROTOBUF_MAGIC.length && PROTOBUF_MAGIC.every((b, i) => body[i] === b);
+}
 
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.end) throw new Error('truncated varint');
-      const b = this.buf[this.pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 70n) throw new Error('varint too long');
-    }
-  }
+function messageFor(apiVersion: string, kind: string): string | undefined {
+  if (META_KINDS.includes(kind)) return `meta.v1.${kind}`;
+  return KINDS[`${apiVersion}/${kind}`];
+}
 
-  /** Small varints (keys, lengths) without BigInt. */
-  uint(): number {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      if (this.pos >= this.end) throw new Error('truncated varint');
-      const b = this.buf[this.pos++];
-      result += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return result;
-      mul *= 128;
-      if (mul > 2 ** 49) throw new Error('length too large');
-    }
-  }
+/** A WireError becomes the client's 400; anything else is our bug and stays as it is. */
+function asBadRequest(what: string, err: unknown): unknown {
+  if (!(err instanceof WireError)) return err;
+  return new ApiError(400, 'BadRequest', `unable to decode protobuf ${what}: ${err.message}`, undefined, { cause: err });
+}
 
-  bytes(): [number, number] {
-    const len = this.uint();
-    const start = this.pos;
-    if (start + len > this.end) throw new Error('truncated field');
-    this.pos += len;
-    return [start, start + len];
-  }
+interface Envelope {
+  apiVersion: string;
+  kind: string;
+  raw: Uint8Array;
+  contentEncoding: string;
+  contentType: string;
+}
 
-  skip(wireType: number): void {
-    switch (wireType) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        this.pos += 8;
-        return;
-      case 2:
-        this.bytes();
-        return;
-      case 5:
-        this.pos += 4;
-        return;
-      default:
-        throw new Error(`unsupported wire type ${wireType}`);
-    }
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function text(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new WireError('string field is not valid UTF-8');
   }
 }
 
-function scalarFromVarint(type: string, v: bigint): number | boolean {
-  switch (type) {
-    case 'bool':
-      return v !== 0n;
-    case 'int32':
-      return Number(BigInt.asIntN(32, v));
-    case 'uint32':
-    case 'uint64':
-      return Number(v);
-    case 'sint32':
-    case 'sint64':
-      return Number((v >> 1n) ^ -(v & 1n));
-    default:
-      return Number(BigInt.asIntN(64, v));
+function readEnvelope(buf: Uint8Array): Envelope {
+  const env: Envelope = { apiVersion: '', kind: '', raw: new Uint8Array(), contentEncoding: '', contentType: '' };
+  const r = new Reader(buf);
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    if (field >= 1 && field <= 4 && wire !== WIRE_BYTES) throw new WireError(`field ${field} has wire type ${wire}, want ${WIRE_BYTES}`);
+    if (field === 1) {
+      const tm = new Reader(r.bytes());
+      while (!tm.done) {
+        const [f, w] = tm.tag();
+        if (f === 1 && w === WIRE_BYTES) env.apiVersion = text(tm.bytes());
+        else if (f === 2 && w === WIRE_BYTES) env.kind = text(tm.bytes());
+        else tm.skip(w);
+      }
+    } else if (field === 2) env.raw = r.bytes();
+    else if (field === 3) env.contentEncoding = text(r.bytes());
+    else if (field === 4) env.contentType = text(r.bytes());
+    else r.skip(wire);
   }
+  return env;
 }
-
-function rfc3339(seconds: number, nanos: number, micro: boolean): string {
-  const iso = new Date(seconds * 1000).toISOString().slice(0, 19);
-  return micro ? `${iso}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${iso}Z`;
-}
-
-/** Go's time.Duration.String() for nanoseconds, e.g. 90s → "1m30s". */
-function goDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const sign = ns < 0 ? '-' : '';
-  let rest = Math.abs(ns);
-  const h = Math.floor(rest / 3.6e12);
-  rest -= h * 3.6e12;
-  const m = Math.floor(rest / 6e10);
-  rest -= m * 6e10;
-  const s = rest / 1e9;
-  return `${sign}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${+s.toFixed(9)}s`;
-}
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
 /** Messages whose JSON form is not an object of their fields. */
-function special(name: string, obj: Record<string, Json>): Json | undefined {
-  switch (name) {
-    case `${META}.Time`:
-    case `${META}.MicroTime`: {
-      const seconds = Number(obj.seconds ?? 0);
-      const nanos = Number(obj.nanos ?? 0);
-      if (seconds === 0 && nanos === 0) return null;
-      return rfc3339(seconds, nanos, name.endsWith('MicroTime'));
+const SPECIAL: Record<string, (bytes: Uint8Array) => JsonValue | undefined> = {
+  'meta.v1.Time': (b) => timestamp(b, false),
+  'meta.v1.MicroTime': (b) => timestamp(b, true),
+  'meta.v1.Duration': (b) => {
+    let ns = 0n;
+    const r = new Reader(b);
+    while (!r.done) {
+      const [f, w] = r.tag();
+      if (f === 1) ns = expectWire(w, WIRE_VARINT, 'Duration.duration') && r.int64Big();
+      else r.skip(w);
     }
-    case `${META}.Duration`:
-      return goDuration(Number(obj.duration ?? 0));
-    case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString':
-      return Number(obj.type ?? 0) === 1 ? String(obj.strVal ?? '') : Number(obj.intVal ?? 0);
-    case 'k8s.io.apimachinery.pkg.api.resource.Quantity':
-      return String(obj.string ?? '');
-    case `${RUNTIME}.RawExtension`:
-    case `${META}.FieldsV1`: {
-      const raw = obj.raw as string | undefined;
-      if (!raw) return null;
-      return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as Json;
+    return goDuration(ns);
+  },
+  'intstr.IntOrString': (b) => {
+    let type = 0;
+    let intVal = 0;
+    let strVal = '';
+    const r = new Reader(b);
+    while (!r.done) {
+      const [f, w] = r.tag();
+      if (f === 1) type = expectWire(w, WIRE_VARINT, 'IntOrString.type') && r.int64();
+      else if (f === 2) intVal = expectWire(w, WIRE_VARINT, 'IntOrString.intVal') && r.int32();
+      else if (f === 3) strVal = expectWire(w, WIRE_BYTES, 'IntOrString.strVal') && text(r.bytes());
+      else r.skip(w);
     }
-    default:
-      return undefined;
+    return type === 1 ? strVal : intVal;
+  },
+  'resource.Quantity': (b) => {
+    let s = '';
+    const r = new Reader(b);
+    while (!r.done) {
+      const [f, w] = r.tag();
+      if (f === 1) s = expectWire(w, WIRE_BYTES, 'Quantity.string') && text(r.bytes());
+      else r.skip(w);
+    }
+    return s === '' ? '0' : s;
+  },
+  'meta.v1.FieldsV1': (b) => embeddedJson(b, 'FieldsV1'),
+  'runtime.RawExtension': (b) => embeddedJson(b, 'RawExtension'),
+};
+
+/** Returns true so it can sit in an `&&` chain before the read it guards. */
+function expectWire(got: number, want: number, what: string): true {
+  if (got !== want) throw new WireError(`${what} has wire type ${got}, want ${want}`);
+  return true;
+}
+
+/** FieldsV1 and RawExtension both carry JSON text in field 1. */
+function embeddedJson(b: Uint8Array, what: string): JsonValue | undefined {
+  let raw: Uint8Array | undefined;
+  const r = new Reader(b);
+  while (!r.done) {
+    const [f, w] = r.tag();
+    if (f === 1) raw = expectWire(w, WIRE_BYTES, `${what}.raw`) && r.bytes();
+    else r.skip(w);
+  }
+  if (!raw || raw.length === 0) return undefined;
+  const s = text(raw);
+  try {
+    return JSON.parse(s) as JsonValue;
+  } catch {
+    throw new WireError(`${what} does not hold JSON`);
   }
 }
 
-function decodeMessage(name: string, buf: Buffer, start: number, end: number, keepZeros = false): Json {
-  const spec = messages().get(name);
-  if (!spec) throw new Error(`unknown message ${name}`);
-  const r = new Reader(buf, start, end);
-  const out: Record<string, Json> = {};
-  while (r.pos < end) {
-    const key = r.uint();
-    const num = Math.floor(key / 8);
-    const wireType = key & 7;
-    const field = spec.byNumber.get(num);
-    if (!field) {
-      r.skip(wireType);
-      continue;
-    }
-    const [, fieldName, kind, type] = field;
-    if (kind === 'm') {
-      const [s, e] = r.bytes();
-      const [keyType, valueType] = type.split(',');
-      const entry = decodeEntry(keyType, valueType, buf, s, e);
-      const map = (out[fieldName] ??= {}) as Record<string, Json>;
-      map[String(entry.key)] = entry.value;
-      continue;
-    }
-    const values = decodeValues(type, wireType, r, buf);
-    if (kind === 'r') {
-      const list = (out[fieldName] ??= []) as Json[];
-      list.push(...values);
-    } else {
-      out[fieldName] = values[values.length - 1];
-    }
+/** Go's zero time.Time, 0001-01-01T00:00:00Z, in Unix seconds. */
+const GO_ZERO_TIME_SECONDS = -62135596800;
+
+function timestamp(b: Uint8Array, micro: boolean): string | undefined {
+  // An empty message is the zero time, which JSON writes as null: leave the field out.
+  if (b.length === 0) return undefined;
+  let seconds = 0;
+  let nanos = 0;
+  const r = new Reader(b);
+  while (!r.done) {
+    const [f, w] = r.tag();
+    if (f === 1) seconds = expectWire(w, WIRE_VARINT, 'Timestamp.seconds') && r.int64();
+    else if (f === 2) nanos = expectWire(w, WIRE_VARINT, 'Timestamp.nanos') && r.int32();
+    else r.skip(w);
   }
-  const converted = special(name, out);
-  if (converted !== undefined) return converted;
-  if (!keepZeros) {
-    for (const [k, v] of Object.entries(out)) {
-      if (v === null || v === '' || ((v === 0 || v === false) && !MEANINGFUL_ZERO.has(k))) delete out[k];
+  if (seconds === GO_ZERO_TIME_SECONDS && nanos === 0) return undefined;
+  const date = new Date(seconds * 1000);
+  if (Number.isNaN(date.getTime())) throw new WireError(`timestamp ${seconds} is out of range`);
+  const base = date.toISOString().slice(0, 19);
+  // metav1.Time keeps whole seconds (its own Unmarshal drops nanos); MicroTime keeps microseconds.
+  if (!micro) return `${base}Z`;
+  const micros = Math.floor(Math.max(0, Math.min(nanos, 999_999_999)) / 1000);
+  return `${base}.${String(micros).padStart(6, '0')}Z`;
+}
+
+/** time.Duration.String(): "0s", "1.5ms", "1h2m3.5s". */
+export function goDuration(ns: bigint): string {
+  if (ns === 0n) return '0s';
+  const neg = ns < 0n;
+  let u = neg ? -ns : ns;
+  const sign = neg ? '-' : '';
+  if (u < 1_000_000_000n) {
+    if (u < 1000n) return `${sign}${u}ns`;
+    if (u < 1_000_000n) return `${sign}${fraction(u, 3)}µs`;
+    return `${sign}${fraction(u, 6)}ms`;
+  }
+  let out = `${fraction(u % 60_000_000_000n, 9)}s`;
+  u /= 60_000_000_000n;
+  if (u > 0n) {
+    out = `${u % 60n}m${out}`;
+    u /= 60n;
+    if (u > 0n) out = `${u}h${out}`;
+  }
+  return sign + out;
+}
+
+/** v / 10^prec with trailing zeros (and a bare point) removed, as Go's fmtFrac+fmtInt. */
+function fraction(v: bigint, prec: number): string {
+  const scale = 10n ** BigInt(prec);
+  const whole = v / scale;
+  const frac = (v % scale).toString().padStart(prec, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}
+
+function decodeMessage(buf: Uint8Array, message: string): JsonObject {
+  const fields = FIELDS.get(message);
+  if (!fields) throw new Error(`protobuf field table has no message ${message}`);
+  const out: JsonObject = {};
+  const r = new Reader(buf);
+  while (!r.done) {
+    const [num, wire] = r.tag();
+    const field = fields.get(num);
+    // Fields newer than our table are skipped, as Go's generated code skips unknown fields.
+    if (!field) {
+      r.skip(wire);
+      continue;
     }
+    const where = `${message}.${field.name || field.type}`;
+    if (field.map) {
+      expectWire(wire, WIRE_BYTES, where);
+      const [key, value] = mapEntry(r.bytes(), field.type, where);
+      const map = (out[field.name] ??= {}) as JsonObject;
+      map[key] = value;
+      continue;
+    }
+    if (field.repeated) {
+      const list = (out[field.name] ??= []) as JsonValue[];
+      if (isScalar(field.type) && wire === WIRE_BYTES && packable(field.type)) {
+        const packed = new Reader(r.bytes());
+        while (!packed.done) list.push(scalar(packed, field.type, wireOf(field.type), where));
+      } else {
+        const v = value(r, field.type, wire, where);
+        // A repeated Time that is zero has no JSON form but null; keep the slot as JSON would.
+        list.push(v === undefined ? null : v);
+      }
+      continue;
+    }
+    const v = value(r, field.type, wire, where);
+    if (field.inline) {
+      if (v !== undefined) Object.assign(out, v as JsonObject);
+      continue;
+    }
+    if (v === undefined || (field.omitZero && (v === '' || v === 0 || v === false))) {
+      delete out[field.name];
+      continue;
+    }
+    const prev = out[field.name];
+    // Proto merges a message field sent twice; a scalar sent twice keeps the last value.
+    if (isPlainObject(prev) && isPlainObject(v)) Object.assign(prev, v);
+    else out[field.name] = v;
   }
   return out;
 }
 
-function decodeEntry(keyType: string, valueType: string, buf: Buffer, start: number, end: number): { key: Json; value: Json } {
-  const r = new Reader(buf, start, end);
-  let key: Json = '';
-  let value: Json = isScalar(valueType) ? (valueType === 'string' ? '' : 0) : {};
-  while (r.pos < end) {
-    const k = r.uint();
-    const num = Math.floor(k / 8);
-    const vals = decodeValues(num === 1 ? keyType : valueType, k & 7, r, buf, true);
-    if (num === 1) key = vals[0];
-    else if (num === 2) value = vals[0];
+function mapEntry(buf: Uint8Array, type: string, where: string): [string, JsonValue] {
+  let key = '';
+  let val: JsonValue | undefined;
+  let valWire = -1;
+  const r = new Reader(buf);
+  while (!r.done) {
+    const [f, w] = r.tag();
+    if (f === 1) key = expectWire(w, WIRE_BYTES, `${where} key`) && text(r.bytes());
+    else if (f === 2) {
+      valWire = w;
+      val = value(r, type, w, `${where}[${key}]`);
+    } else r.skip(w);
   }
-  return { key, value };
+  // A missing value is the Go zero value of the type.
+  if (val === undefined && valWire === -1) val = zeroValue(type);
+  return [key, val ?? null];
 }
+
+function zeroValue(type: string): JsonValue {
+  if (type === 'string' || type === 'bytes') return '';
+  if (type === 'bool') return false;
+  if (isScalar(type)) return 0;
+  return SPECIAL[type]?.(new Uint8Array()) ?? (SPECIAL[type] ? null : {});
+}
+
+function value(r: Reader, type: string, wire: number, where: string): JsonValue | undefined {
+  if (isScalar(type)) return scalar(r, type, wire, where);
+  expectWire(wire, WIRE_BYTES, where);
+  const bytes = r.bytes();
+  const special = SPECIAL[type];
+  if (special) return special(bytes);
+  return decodeMessage(bytes, type);
+}
+
+const SCALAR_WIRE: Record<string, number> = {
+  string: WIRE_BYTES,
+  bytes: WIRE_BYTES,
+  bool: WIRE_VARINT,
+  int32: WIRE_VARINT,
+  int64: WIRE_VARINT,
+  uint32: WIRE_VARINT,
+  uint64: WIRE_VARINT,
+  sint32: WIRE_VARINT,
+  sint64: WIRE_VARINT,
+  fixed32: WIRE_FIXED32,
+  sfixed32: WIRE_FIXED32,
+  float: WIRE_FIXED32,
+  fixed64: WIRE_FIXED64,
+  sfixed64: WIRE_FIXED64,
+  double: WIRE_FIXED64,
+};
 
 function isScalar(type: string): boolean {
-  return !type.includes('.');
+  return type in SCALAR_WIRE;
 }
 
-/** One field occurrence; packed repeated scalars yield several values. */
-function decodeValues(type: string, wireType: number, r: Reader, buf: Buffer, keepZeros = false): Json[] {
-  if (!isScalar(type)) {
-    if (wireType !== 2) throw new Error(`field of message type ${type} with wire type ${wireType}`);
-    const [s, e] = r.bytes();
-    return [decodeMessage(type, buf, s, e, keepZeros)];
-  }
-  switch (wireType) {
-    case 0:
-      return [scalarFromVarint(type, r.varint())];
-    case 1: {
-      const v = type === 'double' ? buf.readDoubleLE(r.pos) : Number(buf.readBigInt64LE(r.pos));
-      r.pos += 8;
-      return [v];
-    }
-    case 5: {
-      const v = type === 'float' ? buf.readFloatLE(r.pos) : buf.readInt32LE(r.pos);
-      r.pos += 4;
-      return [v];
-    }
-    case 2: {
-      const [s, e] = r.bytes();
-      if (type === 'string') return [buf.toString('utf8', s, e)];
-      if (type === 'bytes') return [buf.subarray(s, e).toString('base64')];
-      // Packed repeated scalars.
-      const inner = new Reader(buf, s, e);
-      const out: Json[] = [];
-      while (inner.pos < e) out.push(...decodeValues(type, type === 'double' || type.includes('fixed64') ? 1 : type === 'float' || type.includes('fixed32') ? 5 : 0, inner, buf));
-      return out;
-    }
+function wireOf(type: string): number {
+  return SCALAR_WIRE[type]!;
+}
+
+function packable(type: string): boolean {
+  return wireOf(type) !== WIRE_BYTES;
+}
+
+function scalar(r: Reader, type: string, wire: number, where: string): JsonValue {
+  expectWire(wire, wireOf(type), where);
+  switch (type) {
+    case 'string':
+      return text(r.bytes());
+    case 'bytes':
+      return Buffer.from(r.bytes()).toString('base64');
+    case 'bool':
+      return r.bool();
+    case 'int32':
+      return r.int32();
+    case 'int64':
+      return r.int64();
+    case 'uint32':
+      return r.uint32();
+    case 'uint64':
+      return r.uint64();
+    case 'sint32':
+    case 'sint64':
+      return zigzag(r.uint64());
+    case 'fixed32':
+      return r.fixed32();
+    case 'sfixed32':
+      return r.sfixed32();
+    case 'float':
+      return r.float();
+    case 'fixed64':
+      return r.fixed64();
+    case 'sfixed64':
+      return r.sfixed64();
+    case 'double':
+      return r.double();
     default:
-      throw new Error(`unsupported wire type ${wireType}`);
+      throw new WireError(`unknown scalar type ${type} at ${where}`);
   }
 }
 
-/** The message type of an object sent as `apiVersion`/`kind`, or undefined when not known. */
-export function messageFor(apiVersion: string, kind: string): string | undefined {
-  if (kind === 'DeleteOptions') return `${META}.DeleteOptions`;
-  const pkg = PACKAGES[apiVersion];
-  if (!pkg) return undefined;
-  const name = `${pkg}.${kind}`;
-  return messages().has(name) ? name : undefined;
-}
-
-/** Decodes a whole request body; errors are 400 / 415 Status as Kubernetes answers them. */
-export function decodeProtobufBody(body: Buffer): KubeObject {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) {
-    throw errors.badRequest('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
-  }
-  let envelope: Record<string, Json>;
-  try {
-    envelope = decodeMessage(`${RUNTIME}.Unknown`, body, 4, body.length, true) as Record<string, Json>;
-  } catch (err) {
-    throw errors.badRequest(`unable to decode protobuf envelope: ${(err as Error).message}`);
-  }
-  const typeMeta = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-  const apiVersion = typeMeta.apiVersion ?? '';
-  const kind = typeMeta.kind ?? '';
-  const message = messageFor(apiVersion, kind);
-  if (!message) throw errors.badRequest(`no protobuf decoding for ${kind} in ${apiVersion || 'an unnamed version'}`);
-  const raw = Buffer.from(String(envelope.raw ?? ''), 'base64');
-  let obj: Json;
-  try {
-    obj = decodeMessage(message, raw, 0, raw.length);
-  } catch (err) {
-    throw errors.badRequest(`unable to decode ${kind} from protobuf: ${(err as Error).message}`);
-  }
-  return { apiVersion: apiVersion === 'meta.k8s.io/v1' ? 'v1' : apiVersion, kind, ...(obj as Record<string, unknown>) };
+function isPlainObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

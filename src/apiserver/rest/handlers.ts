@@ -87,7 +87,7 @@ export class ResourceHandler {
     this.watches.clear();
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL, rr: ResourceRequest): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, url: { searchParams: URLSearchParams }, rr: ResourceRequest): Promise<void> {
     const { index, service } = this.d;
     const r = index.lookup(rr.group, rr.version, rr.resource);
     if (!r) throw notFoundPath();

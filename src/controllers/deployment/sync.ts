@@ -6,6 +6,8 @@ import type { EventRecorder, ResourceClient } from '../../client/index.js';
 import { errorMessage, isAlreadyExists, isNotFound } from '../runtime/names.js';
 import { controllerRefOf, newControllerRef } from '../runtime/pods.js';
 import {
+  DESIRED_REPLICAS_ANNOTATION,
+  MAX_REPLICAS_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   PROGRESSING,
   REVISION_ANNOTATION,
@@ -168,8 +170,19 @@ export class Syncer {
     const annotationsChanged = setReplicasAnnotations(copy, replicasOf(d), replicasOf(d) + maxSurge(d));
     if (!sizeChanged && !annotationsChanged) return { scaled: false, rs };
     const oldScale = replicasOf(rs);
-    copy.spec = { ...copy.spec!, replicas: newScale };
-    const updated = await this.replicaSets.update(copy.metadata!.namespace, copy);
+    // A JSON patch guarded on the size we decided from: the ReplicaSet's status changes
+    // all through a rollout and must not make this write conflict; a size change must.
+    const ops: unknown[] = [
+      { op: 'test', path: '/metadata/uid', value: rs.metadata!.uid },
+      { op: 'test', path: '/spec/replicas', value: oldScale },
+      { op: 'replace', path: '/spec/replicas', value: newScale },
+    ];
+    if (rs.metadata?.annotations) {
+      for (const key of [DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION]) {
+        ops.push({ op: 'add', path: `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: copy.metadata!.annotations![key] });
+      }
+    } else ops.push({ op: 'add', path: '/metadata/annotations', value: copy.metadata!.annotations });
+    const updated = await this.replicaSets.patch(rs.metadata!.namespace, rs.metadata!.name!, ops, 'json');
     if (sizeChanged) this.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${direction} replica set ${rs.metadata!.name} from ${oldScale} to ${newScale}`);
     return { scaled: sizeChanged, rs: updated };
   }

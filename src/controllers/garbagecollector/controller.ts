@@ -5,6 +5,8 @@
 // by owner uid, and works one object key at a time.
 import {
   DEPLOYMENTS,
+  LEASES,
+  NODES,
   OWNER_UID_INDEX,
   PODS,
   REPLICASETS,
@@ -26,12 +28,14 @@ import {
 } from '../../client/index.js';
 import type { OwnerReference } from '../../api/types.js';
 import { isConflict, isNotFound } from '../runtime/names.js';
+import { ownerRefsPatch } from '../runtime/ownership.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, decide, hasFinalizer, isDeletingDependents, type OwnerState } from './plan.js';
 
 const UID_INDEX = 'uid';
 const indexByUid = (o: ObjectLike): string[] => (o.metadata?.uid ? [o.metadata.uid] : []);
 
-export const DEFAULT_GC_RESOURCES: ResourceType[] = [DEPLOYMENTS, REPLICASETS, PODS];
+/** What the collector watches: the workload chain, and nodes with their heartbeat leases (owned by the Node). */
+export const DEFAULT_GC_RESOURCES: ResourceType[] = [DEPLOYMENTS, REPLICASETS, PODS, NODES, LEASES];
 
 interface Watched {
   type: ResourceType;
@@ -51,6 +55,11 @@ export class GarbageCollector {
   readonly queue: WorkQueue<string>;
   private readonly watched: Watched[] = [];
   private readonly byKind = new Map<string, Watched>();
+  /**
+   * Uids seen deleted or confirmed absent. Uids are never reused, so this saves a live
+   * read per dependent when an owner with thousands of dependents goes away.
+   */
+  private readonly absentOwners = new Set<string>();
 
   constructor(private readonly opts: GarbageCollectorOptions) {
     this.queue = new WorkQueue<string>({ name: 'garbagecollector', clock: opts.clock });
@@ -108,6 +117,7 @@ export class GarbageCollector {
 
   private onDeleted(obj: ObjectLike): void {
     const uid = obj.metadata?.uid;
+    if (uid) this.rememberAbsent(uid);
     if (uid) for (const dep of this.dependentsOf(uid)) this.enqueue(dep);
     for (const r of obj.metadata?.ownerReferences ?? []) this.enqueueOwnerIfWaiting(obj, r);
   }
@@ -118,6 +128,12 @@ export class GarbageCollector {
   }
 
   // ---- lookups ----
+
+  private rememberAbsent(uid: string): void {
+    // Bounded: forget the oldest (Set keeps insertion order).
+    if (this.absentOwners.size >= 100_000) this.absentOwners.delete(this.absentOwners.values().next().value!);
+    this.absentOwners.add(uid);
+  }
 
   private cachedByUid(uid: string, namespace: string | undefined): { w: Watched; obj: ObjectLike } | undefined {
     for (const w of this.watched) {
@@ -138,15 +154,22 @@ export class GarbageCollector {
   private async ownerState(dependent: ObjectLike, ref: OwnerReference): Promise<OwnerState> {
     const cached = this.cachedByUid(ref.uid, dependent.metadata?.namespace);
     if (cached) return isDeletingDependents(cached.obj) ? 'deletingDependents' : 'present';
+    if (this.absentOwners.has(ref.uid)) return 'absent';
     const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : '';
     const w = this.byKind.get(`${group}/${ref.kind}`);
     if (!w) return 'unknown';
     try {
       const live = await w.client.get(w.type.namespaced ? dependent.metadata?.namespace : undefined, ref.name);
-      if (live.metadata?.uid !== ref.uid) return 'absent';
+      if (live.metadata?.uid !== ref.uid) {
+        this.rememberAbsent(ref.uid);
+        return 'absent';
+      }
       return isDeletingDependents(live) ? 'deletingDependents' : 'present';
     } catch (err) {
-      if (isNotFound(err)) return 'absent';
+      if (isNotFound(err)) {
+        this.rememberAbsent(ref.uid);
+        return 'absent';
+      }
       throw err;
     }
   }
@@ -219,16 +242,23 @@ export class GarbageCollector {
 
   private async patchOwnerRefs(w: Watched, obj: ObjectLike, refs: OwnerReference[]): Promise<void> {
     try {
-      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, { metadata: { resourceVersion: obj.metadata!.resourceVersion, ownerReferences: refs.length ? refs : null } }, 'merge');
+      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, ownerRefsPatch(obj, refs), 'json');
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
 
   private async removeFinalizer(w: Watched, obj: ObjectLike, finalizer: string): Promise<void> {
-    const rest = (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+    const current = obj.metadata?.finalizers ?? [];
+    const rest = current.filter((f) => f !== finalizer);
+    // Guarded on the finalizer list only, so a concurrent status write does not make us retry.
+    const ops = [
+      { op: 'test', path: '/metadata/uid', value: obj.metadata!.uid },
+      { op: 'test', path: '/metadata/finalizers', value: current },
+      rest.length ? { op: 'replace', path: '/metadata/finalizers', value: rest } : { op: 'remove', path: '/metadata/finalizers' },
+    ];
     try {
-      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, { metadata: { resourceVersion: obj.metadata!.resourceVersion, finalizers: rest.length ? rest : null } }, 'merge');
+      await w.client.patch(obj.metadata!.namespace, obj.metadata!.name!, ops, 'json');
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -25,7 +25,7 @@ import {
 import type { OwnerReference } from '../../api/types.js';
 import { planClaims } from '../runtime/claim.js';
 import { selectorMatches } from '../runtime/labels.js';
-import { errorMessage, generateName, isConflict, isNotFound } from '../runtime/names.js';
+import { errorMessage, generateName, isAlreadyExists, isConflict, isNotFound } from '../runtime/names.js';
 import { adopt, ensureCanAdopt, release } from '../runtime/ownership.js';
 import { controllerRefOf, isPodActive, isPodReady, newControllerRef } from '../runtime/pods.js';
 import { podsToDelete } from './ranking.js';
@@ -264,9 +264,18 @@ export class ReplicaSetController {
   }
 
   private async createPod(rs: ReplicaSet): Promise<void> {
-    const pod = this.podFromTemplate(rs);
-    const created = await this.podClient.create(rs.metadata!.namespace, pod);
-    this.opts.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? pod.metadata!.name}`);
+    // Five random characters collide now and then at thousands of pods (as the API
+    // server's generateName retries do): pick another name.
+    for (let attempt = 0; ; attempt++) {
+      const pod = this.podFromTemplate(rs);
+      try {
+        const created = await this.podClient.create(rs.metadata!.namespace, pod);
+        this.opts.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? pod.metadata!.name}`);
+        return;
+      } catch (err) {
+        if (!isAlreadyExists(err) || attempt >= 7) throw err;
+      }
+    }
   }
 
   /** Active pods of every ReplicaSet sharing this one's controller (a Deployment's family), for spreading deletions. */

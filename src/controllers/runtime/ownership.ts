@@ -1,19 +1,33 @@
 // Writes that change ownership: adopt (add our controllerRef) and release (remove it).
-// Both patch with the object's resourceVersion, so a racing change makes them fail
-// with 409 and the next reconcile decides again from fresh state.
+// Both are JSON patches guarded by `test` ops on the uid and on the owner references
+// we based the change on: a racing ownership change fails the patch and the next
+// reconcile decides again from fresh state, while unrelated writes (status) do not.
 import type { OwnerReference } from '../../api/types.js';
 import type { ObjectLike, ResourceClient } from '../../client/index.js';
+
+/** JSON patch ops that replace ownerReferences with `refs`, if they are still what `obj` had. */
+export function ownerRefsPatch(obj: ObjectLike, refs: OwnerReference[]): unknown[] {
+  const current = obj.metadata?.ownerReferences;
+  const ops: unknown[] = [{ op: 'test', path: '/metadata/uid', value: obj.metadata!.uid }];
+  if (current?.length) {
+    ops.push({ op: 'test', path: '/metadata/ownerReferences', value: current });
+    ops.push(refs.length ? { op: 'replace', path: '/metadata/ownerReferences', value: refs } : { op: 'remove', path: '/metadata/ownerReferences' });
+  } else if (refs.length) {
+    ops.push({ op: 'add', path: '/metadata/ownerReferences', value: refs });
+  }
+  return ops;
+}
 
 export async function adopt<T extends ObjectLike>(res: ResourceClient<T>, obj: T, ref: OwnerReference): Promise<T> {
   const refs = (obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ref.uid);
   refs.push(ref);
-  return res.patch(obj.metadata!.namespace, obj.metadata!.name!, { metadata: { resourceVersion: obj.metadata!.resourceVersion, ownerReferences: refs } }, 'merge');
+  return res.patch(obj.metadata!.namespace, obj.metadata!.name!, ownerRefsPatch(obj, refs), 'json');
 }
 
 export async function release<T extends ObjectLike>(res: ResourceClient<T>, obj: T, ownerUid: string): Promise<T | undefined> {
   const refs = (obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
   try {
-    return await res.patch(obj.metadata!.namespace, obj.metadata!.name!, { metadata: { resourceVersion: obj.metadata!.resourceVersion, ownerReferences: refs.length ? refs : null } }, 'merge');
+    return await res.patch(obj.metadata!.namespace, obj.metadata!.name!, ownerRefsPatch(obj, refs), 'json');
   } catch (err) {
     // Gone already: nothing to release (as Kubernetes ignores NotFound here).
     if ((err as { code?: number }).code === 404) return undefined;

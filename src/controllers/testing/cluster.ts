@@ -26,6 +26,11 @@ export interface ClusterOptions {
   ready?(pod: core.Pod): boolean;
   /** Fake kubelet delay before a pod turns Running/Ready. */
   readyDelayMs?: number;
+  /**
+   * Run every in-process component of `kujira up` (controller manager, scheduler,
+   * simulated nodes) instead of the API server alone with our own controllers and fake kubelet.
+   */
+  fullStack?: { simulatedNodes: number };
 }
 
 export class KujiraUp {
@@ -45,7 +50,10 @@ export class KujiraUp {
 
   static async start(opts: ClusterOptions = {}): Promise<KujiraUp> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kujira-ctl-'));
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated', '--controllers='], {
+    // KUJIRA_UP_NODE_FLAGS: extra node flags for the server process (e.g. --cpu-prof when benchmarking).
+    const nodeFlags = (process.env.KUJIRA_UP_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const components = opts.fullStack ? ['--simulated-nodes', String(opts.fullStack.simulatedNodes)] : ['--controllers='];
+    const child = spawn(process.execPath, [...nodeFlags, join(repoRoot, 'bin', 'kujira'), 'up', '--data-dir', dataDir, '--port', '0', '--runtime', 'simulated', ...components], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { out: '' };
@@ -67,9 +75,17 @@ export class KujiraUp {
     });
     const c = new KujiraUp(dataDir, child, logs);
     c.client = KubeClient.fromKubeconfig(c.kubeconfig, { userAgent: 'controllers-e2e' });
-    if (!/component=controllers/.test(logs.out)) {
+    if (!/component=controller-manager/.test(logs.out)) {
       c.manager = startControllerManager({ client: c.client });
       c.stoppers.push(() => c.manager!.stop());
+    }
+    if (opts.fullStack) {
+      // Wait for the simulated nodes to register and turn Ready before scheduling anything.
+      const want = opts.fullStack.simulatedNodes;
+      await eventually(async () => {
+        const nodes = await c.client.resource(NODES).list(undefined);
+        return nodes.items.filter((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length >= want;
+      }, `${want} Ready nodes`, 60_000);
     }
     const nodes = await c.client.resource(NODES).list(undefined);
     if (nodes.items.length === 0) {
