@@ -285,7 +285,7 @@ test('a tag the registry lacks gives ErrImagePull, then ImagePullBackOff, with t
     const waiting = (await getPod('pull-missing')).status?.containerStatuses?.[0]?.state?.waiting;
     if (waiting?.reason) seen.add(waiting.reason);
     return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
-  }, 20_000);
+  }, 20_000).catch((err: Error) => { throw new Error(`${err.message} (saw ${[...seen].join(', ') || 'nothing'})`); });
   const events = await eventsOf('pull-missing');
   assert.ok(events.some((e) => e.startsWith(`Failed: Failed to pull image "${image}": rpc error: code = NotFound desc = `) && e.includes('not found')), events.join('\n'));
   assert.ok(events.includes('Failed: Error: ErrImagePull'), events.join('\n'));

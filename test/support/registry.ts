@@ -52,6 +52,7 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   let exited = false;
   child.once('exit', () => { exited = true; });
+  child.once('error', (err) => { exited = true; output += `${REGISTRY_BINARY}: ${err.message} (apt-get install docker-registry)\n`; });
   const stop = async () => {
     if (exited) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
