@@ -1,6 +1,6 @@
 // The node agent against a real containerd and the real kubectl: `kujira up` (simulated runtime, so it runs no
 // agent of its own) in this process, then our agent joined to it. Needs root and the Debian packages
-// (containerd runc containernetworking-plugins busybox-static iptables); fails, never skips, without them.
+// (containerd runc containernetworking-plugins busybox-static iptables docker-registry); fails, never skips, without them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
