@@ -72,15 +72,42 @@ export function parseStreamTarget(pathname: string, query: URLSearchParams): Str
   return { kind, namespace, pod, uid, container, command, stdio, ports };
 }
 
-/** The runtime's stream URL for a target, after the checks the kubelet makes; StreamRefusal when they fail. */
-export async function streamUrl(host: StreamingHost, target: StreamTarget): Promise<string> {
+/**
+ * The websocket subprotocols the CRI stream server (the kubelet's streaming library, vendored by
+ * containerd) accepts for each kind; a handshake without a Sec-WebSocket-Protocol is accepted too.
+ * It knows neither `v5.channel.k8s.io` nor `SPDY/3.1+portforward.k8s.io`: kubectl asks for those first
+ * and falls back to SPDY when the handshake fails.
+ */
+export const RUNTIME_WEBSOCKET_PROTOCOLS: Record<StreamKind, string[]> = {
+  exec: ['channel.k8s.io', 'base64.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io'],
+  attach: ['channel.k8s.io', 'base64.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io'],
+  portForward: ['v4.channel.k8s.io', 'v4.base64.channel.k8s.io'],
+};
+
+/**
+ * Refuses a websocket handshake the stream server would refuse, with the answer it gives (403), before a
+ * stream URL is spent on it: containerd 1.6 keeps a goroutine per refused handshake alive.
+ */
+export function checkWebsocketProtocols(kind: StreamKind, headers: IncomingMessage['headers']): void {
+  if (String(headers.upgrade ?? '').toLowerCase() !== 'websocket') return;
+  const requested = String(headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const supported = RUNTIME_WEBSOCKET_PROTOCOLS[kind];
+  if (requested.length === 0 || requested.some((p) => supported.includes(p))) return;
+  throw new StreamRefusal(403, `requested protocol(s) are not supported: [${requested.join(' ')}]; supports [${supported.join(' ')}]`);
+}
+
+/** What a stream enters: a running container (exec, attach) or a ready sandbox (port-forward). */
+export type StreamSubject = { kind: 'container'; id: string } | { kind: 'sandbox'; id: string };
+
+/** Finds what a target enters, after the checks the kubelet makes; StreamRefusal when they fail. */
+export async function resolveSubject(host: StreamingHost, target: StreamTarget): Promise<StreamSubject> {
   const uid = host.podUid(target.namespace, target.pod);
   if (!uid || (target.uid && target.uid !== uid)) throw new StreamRefusal(404, 'pod does not exist');
   const sandboxes = (await host.runtime.listSandboxes()).filter((s) => s.uid === uid);
   if (target.kind === 'portForward') {
     const ready = sandboxes.filter((s) => s.state === 'ready').sort((a, b) => b.createdAt - a.createdAt)[0];
     if (!ready) throw new StreamRefusal(500, `pod not found ("${target.pod}_${target.namespace}")`);
-    return host.runtime.portForwardStream(ready.id, target.ports);
+    return { kind: 'sandbox', id: ready.id };
   }
   // Only a running container can be entered: the newest running one of that name (regular or init).
   let running: { id: string; createdAt: number } | undefined;
@@ -90,9 +117,14 @@ export async function streamUrl(host: StreamingHost, target: StreamTarget): Prom
     }
   }
   if (!running) throw new StreamRefusal(500, `container not found ("${target.container}")`);
-  return target.kind === 'exec'
-    ? host.runtime.execStream(running.id, target.command, target.stdio)
-    : host.runtime.attachStream(running.id, target.stdio);
+  return { kind: 'container', id: running.id };
+}
+
+/** Asks the runtime for the one-use stream URL. */
+export function openStream(runtime: PodRuntime, target: StreamTarget, subject: StreamSubject): Promise<string> {
+  if (target.kind === 'portForward') return runtime.portForwardStream(subject.id, target.ports);
+  if (target.kind === 'exec') return runtime.execStream(subject.id, target.command, target.stdio);
+  return runtime.attachStream(subject.id, target.stdio);
 }
 
 /** Headers never passed on to the runtime: the caller's credentials and hop-by-hop framing we rewrite. */
@@ -146,7 +178,9 @@ export async function serveStream(host: StreamingHost, req: IncomingMessage, soc
   let target: URL;
   try {
     const parsed = parseStreamTarget(url.pathname, url.searchParams);
-    target = new URL(await streamUrl(host, parsed));
+    const subject = await resolveSubject(host, parsed);
+    checkWebsocketProtocols(parsed.kind, req.headers);
+    target = new URL(await openStream(host.runtime, parsed, subject));
   } catch (err) {
     if (err instanceof StreamRefusal) return refuse(socket, err.status, err.message);
     const message = (err as { details?: string }).details ?? (err as Error).message;
