@@ -142,7 +142,11 @@ export async function startEndpoint(host: EndpointHost, opts: EndpointOptions): 
   const bind = opts.host ?? '127.0.0.1';
   const { cert, key } = await servingCert(opts.pkiDir, bind);
   const authenticated = (req: IncomingMessage): boolean => {
-    const certOk = !!opts.clientCA && (req.socket as TLSSocket).authorized;
+    const socket = req.socket as TLSSocket;
+    // `authorized` alone is not enough: a resumed TLS session that never showed a certificate reports
+    // authorized too (no verification ran). The certificate itself must be there.
+    const peer = socket.authorized ? socket.getPeerCertificate() : undefined;
+    const certOk = !!opts.clientCA && !!peer && !!peer.raw;
     const tokenOk = !!opts.token && req.headers.authorization === `Bearer ${opts.token}`;
     return certOk || tokenOk;
   };
