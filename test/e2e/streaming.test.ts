@@ -94,11 +94,15 @@ before(async () => {
     { name: 'side', image: DEMO, imagePullPolicy: 'Never', command: ['sleep', '3600'] },
   ]);
   await createPod('ticker', [{ name: 'tick', image: DEMO, imagePullPolicy: 'Never', command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'] }]);
+  await createPod('reader', [{
+    name: 'reader', image: DEMO, imagePullPolicy: 'Never', stdin: true, stdinOnce: true,
+    command: ['sh', '-c', 'read line; echo "got $line"'],
+  }], { restartPolicy: 'Never' });
   await createPod('half', [
     { name: 'web', image: DEMO, imagePullPolicy: 'Never', command: ['sleep', '3600'] },
     { name: 'done', image: DEMO, imagePullPolicy: 'Never', command: ['sh', '-c', 'exit 0'] },
   ], { restartPolicy: 'Never' });
-  await Promise.all([ready('pair'), ready('ticker')]);
+  await Promise.all([ready('pair'), ready('ticker'), ready('reader')]);
 });
 
 after(async () => {
@@ -185,6 +189,16 @@ describe('kubectl port-forward and attach', () => {
     }
   });
 
+  it('attach -i feeds the container\'s stdin; with stdinOnce it closes when the client leaves', async () => {
+    const r = await cluster.kubectl(['attach', '-i', 'reader'], { input: 'hello\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /got hello/);
+    await until('reader Succeeded', async () => (await pod('reader')).status?.phase === 'Succeeded');
+    const done = await cluster.kubectl(['exec', 'reader', '--', 'ls']);
+    assert.equal(done.code, 1);
+    assert.match(done.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
+  });
+
   it('attach streams what the container prints', async () => {
     const at = kubectlLong(['attach', 'ticker']);
     try {
@@ -222,6 +236,19 @@ describe('bad input', () => {
     const pf = await cluster.http('POST', '/api/v1/namespaces/default/pods/nope/exec?command=ls&stdout=true', { headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1' } });
     assert.equal(pf.status, 404);
     assert.equal(pf.json().message, 'pods "nope" not found');
+  });
+
+  it('a node without a kubelet endpoint is named in the error', async () => {
+    const file = join(work, 'ghost-node.json');
+    await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'ghost' } }));
+    await cluster.k(['apply', '--validate=false', '-f', file]);
+    await createPod('haunted', [{ name: 'app', image: DEMO }], { nodeName: 'ghost' }, false);
+    const r = await cluster.kubectl(['exec', 'haunted', '--', 'ls']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error from server \(ServiceUnavailable\): node "ghost" has no kubelet endpoint/);
+    const pf = await cluster.kubectl(['port-forward', 'haunted', ':80'], { timeoutMs: 10_000 });
+    assert.equal(pf.code, 1);
+    assert.match(pf.stderr, /pod is not running/);
   });
 
   it('a request without an upgrade is answered "Upgrade request required"', async () => {

@@ -49,6 +49,7 @@ export function containerConfig(spec: ContainerSpec): ContainerConfig {
     annotations: spec.annotations,
     log_path: spec.logPath,
     stdin: spec.stdin,
+    stdin_once: spec.stdinOnce,
     tty: spec.tty,
     linux: {
       resources: {
