@@ -112,10 +112,11 @@ async function main(): Promise<void> {
 
   // Ready time and idle RSS of the full `kujira up` (API server, controllers, scheduler): first start
   // (makes certificates) and a restart of the same data dir.
-  const full = await TestCluster.start();
+  const fullArgs = ['--controllers=*', '--runtime', 'simulated'];
+  const full = await TestCluster.start({ extraArgs: fullArgs });
   results.readyFirstMs = Math.round(full.readyMs);
   await full.stop();
-  const restarted = await TestCluster.start({ dataDir: full.dataDir, ownsDir: true });
+  const restarted = await TestCluster.start({ dataDir: full.dataDir, ownsDir: true, extraArgs: fullArgs });
   results.readyRestartMs = Math.round(restarted.readyMs);
   await new Promise((r) => setTimeout(r, 1000));
   results.rssIdleMb = Math.round(await rssMb(restarted.pid));

@@ -190,8 +190,9 @@ export class Informer<T extends ObjectLike> {
         } else backoff = initialBackoff;
       } catch (err) {
         if (this.stopped) break;
-        if (err instanceof ApiError && (err.code === 410 || err.reason === 'Expired' || err.reason === 'Gone')) {
+        if (!needList && err instanceof ApiError && (err.code === 410 || err.reason === 'Expired' || err.reason === 'Gone')) {
           // Our resourceVersion was compacted: start over with a full list (no delay, as client-go).
+          // A 410 from the list itself falls through to the backoff below, so it cannot spin.
           needList = true;
           continue;
         }

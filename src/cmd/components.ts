@@ -5,7 +5,7 @@
 import type { Logger } from '../api/log.js';
 import type { FlagValues } from './flags.js';
 import type { MetricsPipeline } from '../autoscaling/metrics/pipeline.js';
-import { EventRecorder, KubeClient } from '../client/index.js';
+import { EventRecorder, KubeClient, SharedInformerFactory } from '../client/index.js';
 import { startControllerManager } from '../controllers/index.js';
 import { startNodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/controller.js';
@@ -81,32 +81,72 @@ export function simulatedNodeCount(flags: FlagValues, localNodeIsReal: boolean):
   return localNodeIsReal ? 0 : 1;
 }
 
+/**
+ * One client and one informer per resource for every in-process component: each pod event is
+ * decoded once, not once per component. The factory stops when the last component using it stops.
+ */
+class SharedConnection {
+  private current: { client: KubeClient; informers: SharedInformerFactory } | undefined;
+  private users = 0;
+
+  acquire(ctx: ClusterContext): { client: KubeClient; informers: SharedInformerFactory; release(): Promise<void> } {
+    this.current ??= (() => {
+      const client = adminClient(ctx);
+      return { client, informers: new SharedInformerFactory(client, { onError: (err) => ctx.log.warn('informer error', { err: (err as Error).message }) }) };
+    })();
+    this.users++;
+    const { client, informers } = this.current;
+    let released = false;
+    return {
+      client,
+      informers,
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (--this.users === 0 && this.current) {
+          const done = this.current;
+          this.current = undefined;
+          await done.informers.stop();
+        }
+      },
+    };
+  }
+}
+
 export function components(deps: ComponentDeps): Component[] {
   // Set by the node-agent component, read by simulated-nodes (which starts after it).
   let localNodeIsReal = false;
+  const shared = new SharedConnection();
   return [
     {
       name: 'controller-manager',
       start: async (ctx) => {
-        const manager = startControllerManager({ client: adminClient(ctx) });
-        return { stop: () => manager.stop() };
+        const conn = shared.acquire(ctx);
+        const manager = startControllerManager({ client: conn.client, options: { factory: conn.informers } });
+        conn.informers.start();
+        return { stop: () => manager.stop().finally(conn.release) };
       },
     },
     {
       name: 'scheduler',
       start: async (ctx) => {
-        const scheduler = startScheduler({ client: adminClient(ctx) });
-        return { stop: () => scheduler.stop() };
+        const conn = shared.acquire(ctx);
+        const scheduler = startScheduler({ client: conn.client, informers: conn.informers });
+        conn.informers.start();
+        return { stop: () => scheduler.stop().finally(conn.release) };
       },
     },
     {
       name: 'node-lifecycle-controller',
       start: async (ctx) => {
+        const conn = shared.acquire(ctx);
         const c = startNodeLifecycleController({
-          client: adminClient(ctx),
+          client: conn.client,
+          informers: conn.informers,
           options: { nodeMonitorGracePeriodMs: durationFlag(ctx, 'node-monitor-grace-period'), nodeMonitorPeriodMs: durationFlag(ctx, 'node-monitor-period') },
         });
-        return { stop: () => c.stop() };
+        conn.informers.start();
+        return { stop: () => c.stop().finally(conn.release) };
       },
     },
     {
@@ -142,15 +182,34 @@ export function components(deps: ComponentDeps): Component[] {
           ctx.log.info(`containerd cannot run here (${support.why}); the local node is simulated instead`);
           return { stop: async () => {} };
         }
-        const agent = await startNodeAgent({
-          client: adminClient(ctx),
-          dataDir: join(ctx.dataDir, 'node'),
-          nodeName: hostname().toLowerCase(),
-          options: { clientCA: ctx.api.caPem, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
-        });
-        await ensureBuiltinImages(agent.containerd.socket, agent.containerd.client, join(ctx.dataDir, 'node', 'images'), [DEMO_IMAGE]);
         localNodeIsReal = true;
-        return { stop: () => agent.stop() };
+        const starting = (async () => {
+          const agent = await startNodeAgent({
+            client: adminClient(ctx),
+            dataDir: join(ctx.dataDir, 'node'),
+            nodeName: hostname().toLowerCase(),
+            options: { clientCA: ctx.api.caPem, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
+          });
+          try {
+            await ensureBuiltinImages(agent.containerd.socket, agent.containerd.client, join(ctx.dataDir, 'node', 'images'), [DEMO_IMAGE]);
+          } catch (err) {
+            await agent.stop();
+            throw err;
+          }
+          return agent;
+        })();
+        const stop = async () => {
+          const agent = await starting.catch(() => undefined);
+          await agent?.stop();
+        };
+        // With --runtime containerd the user asked for a real node: failing to start one fails `kujira up`.
+        // With auto the API is served at once and the node joins when containerd is up (about 2 s).
+        if (runtime === 'containerd') {
+          await starting;
+          return { stop };
+        }
+        starting.catch((err: unknown) => ctx.log.error('the local node agent could not start', { err: (err as Error).message }));
+        return { stop };
       },
     },
     {
@@ -158,10 +217,19 @@ export function components(deps: ComponentDeps): Component[] {
       start: async (ctx) => {
         const count = simulatedNodeCount(ctx.flags, localNodeIsReal);
         if (count === 0) return { stop: async () => {} };
-        const nodes = startSimulatedNodes({ client: adminClient(ctx), count });
+        const conn = shared.acquire(ctx);
+        // A node must renew its Lease well within the grace period, or short test periods make it flap.
+        const graceMs = durationFlag(ctx, 'node-monitor-grace-period');
+        const nodes = startSimulatedNodes({
+          client: conn.client,
+          count,
+          informers: conn.informers,
+          options: { leaseRenewIntervalMs: Math.min(10_000, Math.floor(graceMs / 4)), startLatencyMs: durationFlag(ctx, 'simulated-start-latency') },
+        });
+        conn.informers.start();
         await nodes.ready;
         ctx.log.info('simulated nodes ready', { count, names: nodes.nodeNames.join(',') });
-        return { stop: () => nodes.stop() };
+        return { stop: () => nodes.stop().finally(conn.release) };
       },
     },
   ];

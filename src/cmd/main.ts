@@ -45,7 +45,11 @@ async function up(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (sig: NodeJS.Signals) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second Ctrl-C does not wait for a clean stop.
+        log.warn('stopping now without waiting', { signal: sig });
+        process.exit(130);
+      }
       stopping = true;
       log.info('shutting down', { signal: sig });
       cluster.stop().then(

@@ -124,6 +124,9 @@ describe('Deployment controller', () => {
     const newest = rss.find((rs) => rs.spec?.replicas === 10)!;
     assert.equal(newest.metadata?.annotations?.['deployment.kubernetes.io/desired-replicas'], '10');
     assert.equal(newest.metadata?.annotations?.['deployment.kubernetes.io/max-replicas'], '12');
+    // The seed's first step: the new ReplicaSet starts with 2 pods (10 + 20% surge − 10 old).
+    const events = await c.k(['get', 'events', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
+    assert.match(events, new RegExp(`Scaled up replica set ${newest.metadata!.name} from 0 to 2`));
   });
 
   it('Recreate removes every old pod before the first new one exists', async () => {
@@ -221,5 +224,35 @@ describe('Deployment controller', () => {
       return s.reduce((a, b) => a + b, 0) === 23 && s.sort((a, b) => a - b);
     }, 'proportional scale');
     assert.deepEqual(sizes, [9, 14]);
+  });
+});
+
+describe('Invalid Deployments and ReplicaSets are refused with field paths', () => {
+  let c: KujiraUp;
+  beforeEach(async () => {
+    c = await KujiraUp.start();
+  });
+  afterEach(async () => {
+    await c?.stop();
+  });
+
+  it('refuses a selector not matching the template, both fence-posts 0, negative replicas, maxUnavailable over 100%', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['selector', deployYaml('bad').replace('matchLabels: {app: bad}', 'matchLabels: {app: other}'), /spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/],
+      ['fence-posts', deployYaml('bad', { strategy: '    type: RollingUpdate\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}' }), /spec\.strategy\.rollingUpdate\.maxUnavailable: Invalid value: .*may not be 0 when `maxSurge` is 0/],
+      ['replicas', deployYaml('bad', { replicas: -1 }), /spec\.replicas: Invalid value: -1: must be greater than or equal to 0/],
+      ['percent', deployYaml('bad', { strategy: '    type: RollingUpdate\n    rollingUpdate: {maxSurge: 1, maxUnavailable: "150%"}' }), /spec\.strategy\.rollingUpdate\.maxUnavailable: Invalid value: .*must not be greater than 100%/],
+      [
+        'rs container name',
+        'apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: bad}\nspec:\n  selector: {matchLabels: {app: bad}}\n  template:\n    metadata: {labels: {app: bad}}\n    spec: {containers: [{name: Bad_Name, image: nginx}]}\n',
+        /spec\.template\.spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/,
+      ],
+    ];
+    for (const [what, yaml, want] of cases) {
+      const r = await c.kubectl(['apply', '-f', '-'], { input: yaml });
+      assert.notEqual(r.code, 0, what);
+      assert.match(r.stderr, want, what);
+    }
+    assert.match((await c.kubectl(['get', 'deploy,rs'])).stderr, /No resources found/);
   });
 });

@@ -157,4 +157,47 @@ describe('Garbage collector', () => {
     assert.ok(seen.some((s) => s.includes('foregroundDeletion')), `foreground finalizer seen: ${seen.join(' ')}`);
     assert.equal((await c.client.resource(PODS).list('default', { labelSelector: 'app=fg' })).items.length, 0);
   });
+
+  it('kubectl delete deploy --cascade=foreground unwinds pods, then ReplicaSet, then Deployment', async () => {
+    await c.apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: chain
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: chain}
+  template:
+    metadata:
+      labels: {app: chain}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.25
+`);
+    await c.k(['rollout', 'status', 'deploy/chain', '--timeout=60s']);
+    const order: string[] = [];
+    const pods = c.client.resource(PODS);
+    const rss = c.client.resource(REPLICASETS);
+    // Read owners before dependents: once an owner is seen gone, its dependents read later must be gone too.
+    const seen = async () => {
+      const d = (await c.kubectl(['get', 'deploy', 'chain'])).code === 0 ? 1 : 0;
+      const r = (await rss.list('default', { labelSelector: 'app=chain' })).items.length;
+      const p = (await pods.list('default', { labelSelector: 'app=chain' })).items.length;
+      const state = `pods=${p} rs=${r} deploy=${d}`;
+      if (order[order.length - 1] !== state) order.push(state);
+      return d === 0;
+    };
+    const r = await c.kubectl(['delete', 'deploy', 'chain', '--cascade=foreground', '--wait=false']);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(seen, 'deployment gone', 30_000);
+    // Whatever was observed, nothing outlived its dependents' owner in the wrong order.
+    for (const state of order) {
+      const [p, rsCount, d] = state.match(/\d+/g)!.map(Number);
+      if (rsCount === 0) assert.equal(p, 0, `pods outlived their ReplicaSet: ${order.join(' → ')}`);
+      if (d === 0) assert.equal(rsCount, 0, `ReplicaSet outlived its Deployment: ${order.join(' → ')}`);
+    }
+    assert.equal(order[order.length - 1], 'pods=0 rs=0 deploy=0');
+  });
 });

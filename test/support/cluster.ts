@@ -83,11 +83,11 @@ export class TestCluster {
     return new TestCluster(dataDir, opts.ownsDir ?? opts.dataDir === undefined, child, url, performance.now() - t0, logs);
   }
 
-  /** SIGTERM and wait for a clean exit; returns the exit code. */
-  async stop(): Promise<number | null> {
+  /** SIGTERM (or `signal`) and wait for a clean exit; returns the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     return exited;
   }
 
@@ -100,8 +100,8 @@ export class TestCluster {
   }
 
   /** Stops the server and removes the data dir if the harness made it. */
-  async dispose(): Promise<void> {
-    await this.stop();
+  async dispose(signal?: NodeJS.Signals): Promise<void> {
+    await this.stop(signal);
     if (this.ownsDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 

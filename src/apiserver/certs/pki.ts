@@ -84,6 +84,9 @@ async function issue(dir: string, req: CertRequest, signer?: { certPath: string;
   try {
     await run('openssl', args);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('the openssl command is needed to create the cluster certificates; install it (e.g. apt-get install openssl)', { cause: err });
+    }
     throw new Error(`cannot create certificate ${req.name} with openssl: ${(err as Error).message}`, { cause: err });
   } finally {
     await rm(cnf, { force: true });

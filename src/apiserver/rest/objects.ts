@@ -468,7 +468,7 @@ export class ObjectService {
     };
   }
 
-  private scaleReplicas(r: ServedResource, name: string, scale: KubeObject): number {
+  private scaleReplicas(name: string, scale: KubeObject): number {
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw errors.invalid('autoscaling', 'Scale', name, [field.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
@@ -478,7 +478,7 @@ export class ObjectService {
 
   async updateScale(r: ServedResource, ns: string | undefined, name: string, body: unknown, opts: WriteOptions): Promise<WriteOutcome> {
     const scale = this.asObject(r, body, 'Scale', 'autoscaling/v1');
-    const replicas = this.scaleReplicas(r, name, scale);
+    const replicas = this.scaleReplicas(name, scale);
     const pinned = scale.metadata?.resourceVersion;
     const out = await this.guardedUpdate(r, ns, name, {
       mutate: (current) => {
@@ -497,7 +497,7 @@ export class ObjectService {
     const out = await this.guardedUpdate(r, ns, name, {
       mutate: (current) => {
         const patched = this.cfg.applyPatch('Scale', contentType, this.scaleOf(r, current), patch);
-        const replicas = this.scaleReplicas(r, name, patched);
+        const replicas = this.scaleReplicas(name, patched);
         (current.spec as Record<string, unknown>).replicas = replicas;
         if (pinned) metaOf(current).resourceVersion = patched.metadata?.resourceVersion;
         return current;

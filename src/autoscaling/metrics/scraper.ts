@@ -5,7 +5,7 @@
 // until it answers again, as with metrics-server.
 import type { core } from '../../api/types.js';
 import { errorMessage, type ApiRequester } from '../requester.js';
-import { fetchSummary, type ContainerStats, type Summary } from './summary.js';
+import { fetchSummary, type ClientCertificate, type ContainerStats, type Summary } from './summary.js';
 import type { ContainerUsage, MetricsProvider, NodeUsage, PodUsage } from './types.js';
 
 export interface MetricsScraperOptions {
@@ -15,6 +15,8 @@ export interface MetricsScraperOptions {
   kubeletTimeoutMs?: number;
   /** Sent as a bearer token to kubelets, when they ask for one. */
   kubeletBearerToken?: string;
+  /** Presented to kubelets that verify callers (the node agent accepts the API server's kubelet-client certificate). */
+  kubeletClientCertificate?: ClientCertificate;
   /** How many nodes are fetched at once. */
   concurrency?: number;
   log?(line: string): void;
@@ -166,7 +168,7 @@ export class MetricsScraper implements MetricsProvider {
         return;
       }
       try {
-        const summary = await fetchSummary(base, this.timeoutMs, this.options.kubeletBearerToken);
+        const summary = await fetchSummary(base, this.timeoutMs, this.options.kubeletBearerToken, this.options.kubeletClientCertificate);
         const decoded = decodeSummary(summary, node, this.now(), this.resolutionMs);
         if (decoded.node) nodes.set(decoded.node.name, decoded.node);
         for (const p of decoded.pods) pods.set(`${p.namespace}/${p.name}`, p);

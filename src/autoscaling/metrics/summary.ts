@@ -48,14 +48,21 @@ export class SummaryFetchError extends Error {
   override name = 'SummaryFetchError';
 }
 
+/** A client certificate and key (PEM) presented to kubelets that verify their callers. */
+export interface ClientCertificate {
+  cert: string;
+  key: string;
+}
+
 /** Fetches `<baseUrl>/stats/summary`; rejects on non-200, bad JSON or timeout. */
-export function fetchSummary(baseUrl: string, timeoutMs: number, bearerToken?: string): Promise<Summary> {
+export function fetchSummary(baseUrl: string, timeoutMs: number, bearerToken?: string, clientCert?: ClientCertificate): Promise<Summary> {
   const url = new URL('/stats/summary', baseUrl);
   return new Promise((resolve, reject) => {
     const req = https.get(
       url,
       {
         rejectUnauthorized: false,
+        ...(clientCert ? { cert: clientCert.cert, key: clientCert.key } : {}),
         timeout: timeoutMs,
         headers: { Accept: 'application/json', ...(bearerToken ? { Authorization: `Bearer ${bearerToken}` } : {}) },
       },

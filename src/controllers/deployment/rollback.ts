@@ -10,10 +10,10 @@ import { POD_TEMPLATE_HASH_LABEL, ROLLBACK_TO_ANNOTATION, equalIgnoreHash, lastR
 type Deployment = apps.Deployment;
 type ReplicaSet = apps.ReplicaSet;
 
-/** The revision asked for, or undefined when no rollback is requested. 0 means "the previous one". */
+/** The revision asked for, or undefined when none (or an unparsable one) is. 0 means "the previous one". */
 export function rollbackTo(d: Deployment): bigint | undefined {
   const v = d.metadata?.annotations?.[ROLLBACK_TO_ANNOTATION];
-  return v === undefined ? undefined : parseRevision(v) ?? 0n;
+  return v ? parseRevision(v) : undefined;
 }
 
 /** Which ReplicaSet a rollback to `revision` restores (pure). */

@@ -456,18 +456,26 @@ export function hasProgressDeadline(d: Deployment): boolean {
   return s !== undefined && s !== null && s !== 2147483647;
 }
 
+/** Drops fields whose value is 0 or undefined (Go's omitempty on int32 status counts). */
+export function omitZero<T extends object>(obj: T): T {
+  const out = { ...obj } as Record<string, unknown>;
+  for (const k of Object.keys(out)) if (out[k] === 0 || out[k] === undefined) delete out[k];
+  return out as T;
+}
+
 /** Counts and the Available condition, from the ReplicaSets. */
 export function calculateStatus(allRSs: Array<ReplicaSet | undefined>, newRS: ReplicaSet | undefined, d: Deployment, nowMs: number): apps.DeploymentStatus {
   const available = availableReplicas(allRSs);
   const unavailable = Math.max(0, specReplicas(allRSs) - available);
-  const status: apps.DeploymentStatus = {
+  // Zero counts are left out, as Kubernetes' omitempty fields serialise.
+  const status: apps.DeploymentStatus = omitZero({
     observedGeneration: d.metadata?.generation,
     replicas: actualReplicas(allRSs),
     updatedReplicas: actualReplicas([newRS]),
     readyReplicas: readyReplicas(allRSs),
     availableReplicas: available,
     unavailableReplicas: unavailable,
-  };
+  });
   if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
   if (d.status?.conditions?.length) status.conditions = d.status.conditions.map((c) => ({ ...c }));
   if (available >= replicasOf(d) - maxUnavailable(d)) {

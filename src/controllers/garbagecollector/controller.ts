@@ -5,6 +5,8 @@
 // by owner uid, and works one object key at a time.
 import {
   DEPLOYMENTS,
+  LEASES,
+  NODES,
   OWNER_UID_INDEX,
   PODS,
   REPLICASETS,
@@ -32,7 +34,8 @@ import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, decide, hasFinalizer, isDeletin
 const UID_INDEX = 'uid';
 const indexByUid = (o: ObjectLike): string[] => (o.metadata?.uid ? [o.metadata.uid] : []);
 
-export const DEFAULT_GC_RESOURCES: ResourceType[] = [DEPLOYMENTS, REPLICASETS, PODS];
+/** What the collector watches: the workload chain, and nodes with their heartbeat leases (owned by the Node). */
+export const DEFAULT_GC_RESOURCES: ResourceType[] = [DEPLOYMENTS, REPLICASETS, PODS, NODES, LEASES];
 
 interface Watched {
   type: ResourceType;

@@ -34,6 +34,8 @@ class Cluster implements ApiRequester {
       return body as R;
     }
     if (opts.method === 'GET' && /^\/api\/v1\/namespaces\/[^/]+\/pods$/.test(p)) return { items: this.pods } as R;
+    if (p.endsWith('/scale')) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    if (opts.method === 'GET' && p === '/api/v1') return { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'pods', kind: 'Pod', namespaced: true }] } as R;
     m = /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers\/([^/]+)\/status$/.exec(p);
     if (m && opts.method === 'PUT') {
       const body = opts.body as HPA;
@@ -177,6 +179,19 @@ describe('HorizontalController', () => {
     assert.equal(JSON.stringify(s.hpa().status), first);
   });
 
+  test('an HPA deleted and recreated under the same name does not inherit the old one\'s memory', async () => {
+    const s = setup({ replicas: 3, cpuMilli: 190 });
+    await s.sync();
+    assert.equal(s.replicas(), 5);
+    // Recreated (new uid) after the target was scaled by hand: that was not a fight with this HPA.
+    s.cluster.hpas.set('default/kuard', { ...s.hpa(), metadata: { ...s.hpa().metadata, uid: 'hpa-uid-2' }, status: undefined });
+    s.cluster.scales.get('replicasets/kuard')!.replicas = 3;
+    s.advance(15_000);
+    await s.sync();
+    assert.equal(s.replicas(), 5);
+    assert.equal(s.events.seen.filter((e) => e.reason === 'ScaleOverridden').length, 0);
+  });
+
   test('a manual scale is overridden at the next sync, with a ScaleOverridden event', async () => {
     const s = setup({ replicas: 3, cpuMilli: 190 });
     await s.sync();
@@ -223,8 +238,14 @@ describe('HorizontalController', () => {
       metadata: { name: 'weird', namespace: 'default', generation: 1 },
       spec: { scaleTargetRef: { apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }, minReplicas: 1, maxReplicas: 3 },
     });
+    s.cluster.hpas.set('default/pod', {
+      metadata: { name: 'pod', namespace: 'default', generation: 1 },
+      spec: { scaleTargetRef: { apiVersion: 'v1', kind: 'Pod', name: 'x' }, minReplicas: 1, maxReplicas: 3 },
+    });
     await s.sync();
     assert.equal(s.replicas(), 5, 'the good HPA still worked');
+    // A served kind without a scale subresource: the server's 404, as in Kubernetes.
+    assert.deepEqual(condition(s.cluster.hpas.get('default/pod')!, 'AbleToScale'), ['False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: the server could not find the requested resource`]);
     const broken = s.cluster.hpas.get('default/broken')!;
     assert.deepEqual(condition(broken, 'AbleToScale'), ['False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: replicasets.apps "nope" not found`]);
     const weird = s.cluster.hpas.get('default/weird')!;

@@ -65,13 +65,37 @@ class ScaleTargetError extends Error {
   override name = 'ScaleTargetError';
 }
 
-/** The scale subresource's path for a scaleTargetRef, or an error worded as Kubernetes' RESTMapper. */
+function groupVersionOf(ref: autoscalingV2.CrossVersionObjectReference): { group: string; version: string; base: string } {
+  const [group, version] = (ref.apiVersion ?? '').includes('/') ? (ref.apiVersion as string).split('/') as [string, string] : ['', ref.apiVersion || 'v1'];
+  return { group, version, base: group === '' ? `/api/${version}` : `/apis/${group}/${version}` };
+}
+
+/** The scale subresource's path for a scaleTargetRef of a well-known kind, or an error worded as Kubernetes' RESTMapper. */
 export function scalePath(namespace: string, ref: autoscalingV2.CrossVersionObjectReference): string {
-  const [group, version] = (ref.apiVersion ?? '').includes('/') ? (ref.apiVersion as string).split('/') : ['', ref.apiVersion || 'v1'];
+  const { group, base } = groupVersionOf(ref);
   const resource = scalableKinds[`${group}/${ref.kind}`];
   if (!resource) throw new ScaleTargetError(`no matches for kind "${ref.kind}" in group "${group}"`);
-  const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
   return `${base}/namespaces/${encodeURIComponent(namespace)}/${resource}/${encodeURIComponent(ref.name)}/scale`;
+}
+
+/**
+ * Like scalePath, but for other kinds asks discovery which resource serves the kind, as the
+ * RESTMapper does: a served kind without a scale subresource then fails at the GET with the
+ * server's own "the server could not find the requested resource", as in Kubernetes.
+ */
+export async function resolveScalePath(client: ApiRequester, namespace: string, ref: autoscalingV2.CrossVersionObjectReference): Promise<string> {
+  const { group, base } = groupVersionOf(ref);
+  if (scalableKinds[`${group}/${ref.kind}`]) return scalePath(namespace, ref);
+  let resources: Array<{ name: string; kind: string; namespaced?: boolean }> = [];
+  try {
+    resources = (await client.request<{ resources?: typeof resources }>({ method: 'GET', path: base })).resources ?? [];
+  } catch (err) {
+    if (errorCode(err) !== 404) throw err;
+  }
+  const found = resources.find((r) => r.kind === ref.kind && !r.name.includes('/'));
+  if (!found) throw new ScaleTargetError(`no matches for kind "${ref.kind}" in group "${group}"`);
+  const ns = found.namespaced === false ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${base}${ns}/${found.name}/${encodeURIComponent(ref.name)}/scale`;
 }
 
 function rfc3339(ms: number): string {
@@ -89,6 +113,8 @@ class MetricError extends Error {
 }
 
 interface PerHpaState {
+  /** A recreated HPA of the same name starts afresh. */
+  uid?: string;
   history: ScalingHistory;
   /** The replicas this controller last saw or set on the target. */
   lastSetReplicas?: number;
@@ -196,8 +222,8 @@ export class HorizontalController {
     const now = rfc3339(nowMs);
     const cond = (type: ConditionType, status: 'True' | 'False', reason: string, message: string) => setCondition(conditions, type, status, reason, message, now);
     let state = this.state.get(key);
-    if (!state) {
-      state = { history: newScalingHistory() };
+    if (!state || state.uid !== hpa.metadata?.uid) {
+      state = { uid: hpa.metadata?.uid, history: newScalingHistory() };
       this.state.set(key, state);
     }
 
@@ -217,7 +243,7 @@ export class HorizontalController {
     let scale: Scale;
     let path: string;
     try {
-      path = scalePath(namespace, spec.scaleTargetRef);
+      path = await resolveScalePath(this.client, namespace, spec.scaleTargetRef);
       scale = await this.client.request<Scale>({ method: 'GET', path });
     } catch (err) {
       const message = errorMessage(err);

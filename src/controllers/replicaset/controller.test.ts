@@ -97,10 +97,10 @@ test('availableReplicas waits minReadySeconds on the injected clock', async () =
     }
     const status = () => api.list('apps/v1/replicasets')[0].status as apps.ReplicaSetStatus;
     await until(() => status()?.readyReplicas === 2, 'ready 2');
-    assert.equal(status().availableReplicas, 0);
+    assert.equal(status().availableReplicas ?? 0, 0);
     clock.advance(9_000);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(status().availableReplicas, 0, 'not before minReadySeconds');
+    assert.equal(status().availableReplicas ?? 0, 0, 'not before minReadySeconds');
     clock.advance(2_000);
     await until(() => status().availableReplicas === 2, 'available after minReadySeconds');
   } finally {

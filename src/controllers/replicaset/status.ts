@@ -48,13 +48,12 @@ export function calculateStatus(rs: apps.ReplicaSet, activePods: core.Pod[], man
       },
     );
   }
-  const status: apps.ReplicaSetStatus = {
-    replicas: activePods.length,
-    fullyLabeledReplicas: fullyLabeled,
-    readyReplicas: ready,
-    availableReplicas: available,
-    observedGeneration: rs.metadata?.generation,
-  };
+  // replicas is always written; the other counts are omitempty in Kubernetes' JSON.
+  const status: apps.ReplicaSetStatus = { replicas: activePods.length };
+  if (fullyLabeled) status.fullyLabeledReplicas = fullyLabeled;
+  if (ready) status.readyReplicas = ready;
+  if (available) status.availableReplicas = available;
+  if (rs.metadata?.generation) status.observedGeneration = rs.metadata.generation;
   if (conditions.length) status.conditions = conditions;
   return status;
 }
@@ -62,7 +61,7 @@ export function calculateStatus(rs: apps.ReplicaSet, activePods: core.Pod[], man
 export function statusEqual(a: apps.ReplicaSetStatus | undefined, b: apps.ReplicaSetStatus): boolean {
   if (!a) return false;
   return (
-    (a.replicas ?? 0) === b.replicas &&
+    (a.replicas ?? 0) === (b.replicas ?? 0) &&
     (a.fullyLabeledReplicas ?? 0) === (b.fullyLabeledReplicas ?? 0) &&
     (a.readyReplicas ?? 0) === (b.readyReplicas ?? 0) &&
     (a.availableReplicas ?? 0) === (b.availableReplicas ?? 0) &&

@@ -54,6 +54,36 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** RFC 6902 JSON patch (add, remove, replace, test); throws on a failed test or a missing path. */
+function jsonPatch(doc: unknown, ops: Array<{ op: string; path: string; value?: unknown }>): unknown {
+  const root = structuredClone(doc) as Record<string, unknown>;
+  for (const { op, path, value } of ops) {
+    const parts = path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = parts.pop()!;
+    let parent: Record<string, unknown> | unknown[] = root;
+    for (const p of parts) {
+      const next: unknown = (parent as Record<string, unknown>)[p];
+      if (typeof next !== 'object' || next === null) throw new Error(`path ${path} does not exist`);
+      parent = next as Record<string, unknown>;
+    }
+    const target = parent as Record<string, unknown>;
+    if (op === 'test') {
+      if (JSON.stringify(target[last]) !== JSON.stringify(value)) throw new Error(`test failed at ${path}`);
+    } else if (op === 'remove') {
+      if (!(last in target)) throw new Error(`path ${path} does not exist`);
+      if (Array.isArray(parent)) parent.splice(Number(last), 1);
+      else delete target[last];
+    } else if (op === 'replace') {
+      if (!(last in target)) throw new Error(`path ${path} does not exist`);
+      target[last] = value;
+    } else if (op === 'add') {
+      if (Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, value);
+      else target[last] = value;
+    } else throw new Error(`unsupported op ${op}`);
+  }
+  return root;
+}
+
 const status = (code: number, reason: string, message: string): Status => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 
 export interface MemApiOptions {
@@ -155,6 +185,16 @@ export class MemApi {
       const next: Obj = t.sub === 'status' ? { ...existing, status: input.status } : { ...input, status: existing.status, metadata: { ...input.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, generation: existing.metadata.generation } };
       if (t.sub !== 'status' && JSON.stringify(input.spec) !== JSON.stringify(existing.spec)) next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
       return send(200, this.finish(t, next));
+    }
+    if (req.method === 'PATCH' && input && String(req.headers['content-type']).startsWith('application/json-patch+json')) {
+      let patched: Obj;
+      try {
+        patched = jsonPatch(existing, input as unknown as Array<{ op: string; path: string; value?: unknown }>) as Obj;
+      } catch (err) {
+        return send(422, status(422, 'Invalid', (err as Error).message));
+      }
+      if (JSON.stringify(patched.spec) !== JSON.stringify(existing.spec)) patched.metadata.generation = (existing.metadata.generation ?? 1) + 1;
+      return send(200, this.finish(t, patched));
     }
     if (req.method === 'PATCH' && input) {
       const patched = mergePatch(existing, t.sub === 'status' ? { status: (input as Obj).status } : input) as Obj;
