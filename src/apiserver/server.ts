@@ -19,6 +19,7 @@ import type { ResourceDefinition } from './registry/types.js';
 import { notFoundPath, ResourceHandler } from './rest/handlers.js';
 import { ObjectService } from './rest/objects.js';
 import { ResourceIndex } from './resources.js';
+import { PodStreamProxy } from './streaming.js';
 import { defaultWatchSettings, type WatchSettings } from './watch/stream.js';
 
 export interface ApiServerConfig {
@@ -79,6 +80,8 @@ export class ApiServer {
   private readonly discovery: Discovery;
   private readonly resources: ResourceHandler;
   private readonly lifecycle: NamespaceLifecycle;
+  /** pods/exec, pods/attach, pods/portforward (needs the kubelet-client certificate). */
+  private readonly streams?: PodStreamProxy;
   private ready = false;
   private shuttingDown = false;
   private serverAddress = '127.0.0.1:6443';
@@ -95,6 +98,7 @@ export class ApiServer {
       log: cfg.log.child('watch'),
       logs: cfg.kubeletClient ? new PodLogProxy(this.service, this.index, cfg.kubeletClient) : undefined,
     });
+    if (cfg.kubeletClient) this.streams = new PodStreamProxy(this.service, this.index, cfg.kubeletClient, cfg.authenticate, cfg.log.child('streams'));
     this.lifecycle = new NamespaceLifecycle(this.service, this.index, cfg.log.child('namespaces'), { retryMs: cfg.namespaceRetryMs ?? 1000 });
   }
 
@@ -109,6 +113,7 @@ export class ApiServer {
     this.shuttingDown = true;
     this.lifecycle.stop();
     this.resources.endWatches();
+    this.streams?.closeAll();
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -187,6 +192,7 @@ export class ApiServer {
         return sendObject(res, 200, list);
       }
       case 'resource':
+        if (this.streams?.owns(parsed.req)) return this.streams.plainRequest(method, parsed.req, url.searchParams);
         return this.resources.handle(req, res, url, parsed.req);
       default:
         throw notFoundPath();
@@ -233,6 +239,7 @@ export class ApiServer {
       this.handle,
     );
     server.keepAliveTimeout = 65_000;
+    if (this.streams) server.on('upgrade', this.streams.upgrade);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port, opts.address, () => {

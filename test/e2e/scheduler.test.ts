@@ -203,6 +203,8 @@ describe('cordon and drain', () => {
     const drain = await cluster.kubectl(['drain', 'kujira-sim-3', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=60s'], { timeoutMs: 90_000 });
     assert.equal(drain.code, 0, drain.stderr + drain.stdout);
     assert.match(drain.stdout, /node\/kujira-sim-3 drained/);
+    // Discovery lists pods/eviction (policy/v1), so drain evicts rather than deletes.
+    assert.match(drain.stdout, /pod\/drained-\S+ evicted/);
     const left = (await pods('app=drained')).filter((p) => p.spec?.nodeName === 'kujira-sim-3');
     assert.deepEqual(left.map((p) => p.metadata?.name), []);
     {

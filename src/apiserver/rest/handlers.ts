@@ -201,6 +201,19 @@ export class ResourceHandler {
       await service.bind(r, ns, name, body, writeOptions(q));
       return sendObject(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, bodyFormat);
     }
+    if (sub === 'eviction' && r.def.subresources.eviction) {
+      // policy/v1 Eviction. No PodDisruptionBudgets are served, so an eviction is a delete with
+      // the Eviction's deleteOptions (kubectl drain then prints "evicted" instead of "deleted").
+      if (method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      if (isRecord(body) && isRecord(body.metadata) && body.metadata.name !== undefined && body.metadata.name !== name) {
+        throw errors.badRequest(`name in URL does not match name in Eviction object`);
+      }
+      const opts = deleteOptions(new URLSearchParams(), isRecord(body) ? body.deleteOptions : undefined);
+      if (q.getAll('dryRun').includes('All')) opts.dryRun = true;
+      await service.delete(r, ns, name, opts);
+      return sendObject(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, bodyFormat);
+    }
     if (sub === 'log' && r.def.group === '' && r.def.resource === 'pods' && this.d.logs) {
       if (method !== 'GET') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       return this.d.logs.proxy(req, res, ns!, name, q);
