@@ -1,5 +1,6 @@
-// bench/pods: how fast real pods start on this machine through `kujira up --runtime containerd`
-// (API server, scheduler, controllers and the node agent in this one process, containerd beside it),
+// bench/pods: how fast real pods start on this machine through kujira: the API server, scheduler and
+// controllers in this process (as `kujira up` runs them), the node agent as its own `kujira agent` process
+// joined to it (so its memory is its own), containerd beside the agent,
 // against the raw CRI path in the same run (RunPodSandbox → CreateContainer → StartContainer straight
 // through src/runtime/cri, no API, no agent).
 //
@@ -7,14 +8,16 @@
 // Create-to-Running is from just before the POST to the watch event showing phase Running; create-to-Ready
 // to the one showing Ready=True (the pod has a readiness probe: httpGet /ready every second). For raw CRI,
 // "running" is StartContainer returning and "ready" the first HTTP 200 of /ready from the host.
-// Memory: this process's RSS (the agent runs inside it, with the API server and controllers) and
-// containerd's, and the containerd shims' summed, with all the bench's pods (singles + burst) running.
+// Memory: the agent process's RSS, this process's (API server and controllers), containerd's, and the
+// containerd shims' summed, with all the bench's pods (singles + burst) running.
 // Prints a table and one JSON line (prefix `BENCH `). Needs root and containerd (like the e2e tests).
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { core } from '../src/api/types.js';
 import { silentLogger } from '../src/api/log.js';
@@ -110,13 +113,31 @@ async function main(): Promise<void> {
   const support = await detectContainerdSupport();
   if (!support.ok) throw new Error(`bench/pods needs containerd: ${support.why}`);
   const dir = await mkdtemp(join(tmpdir(), 'kujira-bench-pods-'));
-  const cluster = await startCluster({ 'data-dir': join(dir, 'cluster'), address: '127.0.0.1', port: 0, runtime: 'containerd' }, silentLogger);
-  const socket = join(dir, 'cluster', 'node', 'containerd', 'containerd.sock');
-  const containerdPid = Number(readFileSync(join(dir, 'cluster', 'node', 'containerd', 'containerd.pid'), 'utf8'));
-  const cri = new CriClient(socket);
-  const runtime = new CriRuntime(cri);
+  // Everything but a node in this process; the node is `kujira agent`, a process of its own.
+  const cluster = await startCluster(
+    { 'data-dir': join(dir, 'cluster'), address: '127.0.0.1', port: 0, runtime: 'simulated', controllers: '*,-node-agent,-simulated-nodes' },
+    silentLogger,
+  );
   const api = cluster.context.api;
   const client = new KubeClient({ server: api.server, ca: api.caPem, token: api.token });
+  const agentDir = join(dir, 'agent');
+  const kujiraBin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'kujira');
+  const agent = spawn(process.execPath, [kujiraBin, 'agent', '--server', api.server, '--token', api.token, '--ca-file', join(dir, 'cluster', 'pki', 'ca.crt'), '--data-dir', agentDir, '--name', 'bench-node'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const agentExited = new Promise<void>((resolve) => agent.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    agent.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('joined')) resolve();
+    });
+    agent.once('exit', (code) => reject(new Error(`kujira agent exited (${code}) before joining`)));
+  });
+  const socket = join(agentDir, 'containerd', 'containerd.sock');
+  const containerdPid = Number(readFileSync(join(agentDir, 'containerd', 'containerd.pid'), 'utf8'));
+  const cri = new CriClient(socket);
+  const runtime = new CriRuntime(cri);
   const pods = client.resource(PODS);
   const rawSandboxes: string[] = [];
   try {
@@ -158,6 +179,7 @@ async function main(): Promise<void> {
       }
     };
     const rssIdle = process.memoryUsage().rss / 2 ** 20;
+    const agentIdle = rssMiB(agent.pid!);
     const containerdIdle = rssMiB(containerdPid);
 
     const single: Latency[] = [];
@@ -181,6 +203,7 @@ async function main(): Promise<void> {
     global.gc?.();
     await sleep(2000);
     const rssWithPods = process.memoryUsage().rss / 2 ** 20;
+    const agentWithPods = rssMiB(agent.pid!);
     const containerdWithPods = rssMiB(containerdPid);
     const shims = shimsRssMiB(socket);
     await informer.stop();
@@ -193,7 +216,8 @@ async function main(): Promise<void> {
       pod1Running: stat(single.map((l) => l.running)), pod1Ready: stat(single.map((l) => l.ready)),
       podBurstRunning: stat(burstLat.map((l) => l.running)), podBurstReady: stat(burstLat.map((l) => l.ready)),
       burstAllReadyMs: round(burstAllReadyMs),
-      kujiraRssIdleMb: round(rssIdle), kujiraRssWithPodsMb: round(rssWithPods),
+      agentRssIdleMb: round(agentIdle), agentRssWithPodsMb: round(agentWithPods),
+      controlPlaneRssIdleMb: round(rssIdle), controlPlaneRssWithPodsMb: round(rssWithPods),
       containerdRssIdleMb: round(containerdIdle), containerdRssWithPodsMb: round(containerdWithPods),
       shims: shims.count, shimsRssMb: round(shims.mib),
       cpus: `${cpus().length}x ${cpus()[0]?.model ?? '?'}`, node: process.version, loadAvg1m: Number(loadavg()[0]!.toFixed(2)), date: new Date().toISOString(),
@@ -206,13 +230,15 @@ async function main(): Promise<void> {
     row(`${burst} pods at once → Running`, result.podBurstRunning, result.rawBurstRunning);
     row(`${burst} pods at once → Ready`, result.podBurstReady, result.rawBurstReady);
     console.log(`${burst} pods all Ready after ${result.burstAllReadyMs} ms`);
-    console.log(`RSS: kujira process ${result.kujiraRssIdleMb} MB idle → ${result.kujiraRssWithPodsMb} MB with ${singles + burst} pods running; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
+    console.log(`RSS: agent ${result.agentRssIdleMb} MB idle → ${result.agentRssWithPodsMb} MB with ${singles + burst} pods running; API server + controllers ${result.controlPlaneRssIdleMb} → ${result.controlPlaneRssWithPodsMb} MB; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
     console.log(`BENCH ${JSON.stringify(result)}`);
   } finally {
     await Promise.all(rawSandboxes.map(async (id) => { await runtime.stopSandbox(id).catch(() => {}); await runtime.removeSandbox(id).catch(() => {}); }));
     for (const root of await cgroupRoots()) await removeCgroupTree(join(root, 'kujira-bench-raw')).catch(() => {});
     cri.close();
-    // Stopping the cluster stops the agent, which removes every pod, containerd, its bridge and rule.
+    // The agent, on SIGTERM, removes every pod, then containerd, its bridge and rule.
+    agent.kill('SIGTERM');
+    await agentExited;
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
   }
