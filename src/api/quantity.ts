@@ -115,3 +115,75 @@ export function formatQuantity(q: Quantity): string {
 export function canonicalQuantity(input: string | number): string {
   return formatQuantity(parseQuantity(input));
 }
+
+// Numeric views for the scheduler, node agent and autoscaler. A malformed or absent
+// quantity reads as undefined: the API server refuses malformed ones, so callers that
+// meet one anyway (annotations, stale objects) choose their own fallback.
+
+/** parseQuantity that answers undefined instead of throwing (and for an absent value). */
+export function tryParseQuantity(input: string | number | null | undefined): Quantity | undefined {
+  if (input === undefined || input === null) return undefined;
+  try {
+    return parseQuantity(input);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value in billionths (cpu nanocores). */
+export function nanoValue(q: Quantity): number {
+  return Number(q.nanos);
+}
+
+/** milliValue of a quantity string: "250m" → 250, "1.0001" → 1001; undefined when malformed. */
+export function milliValueOf(input: string | number | null | undefined): number | undefined {
+  const q = tryParseQuantity(input);
+  return q && milliValue(q);
+}
+
+/** value (whole units, rounded up) of a quantity string: "1.5Ki" → 1536; undefined when malformed. */
+export function intValueOf(input: string | number | null | undefined): number | undefined {
+  const q = tryParseQuantity(input);
+  return q && value(q);
+}
+
+/** The value in base units (cores, bytes) as a float: "250m" → 0.25, "64Mi" → 67108864. */
+export function numberValueOf(input: string | number | null | undefined): number | undefined {
+  if (typeof input === 'number') return input;
+  const q = tryParseQuantity(input);
+  return q && Number(q.nanos) / 1e9;
+}
+
+/**
+ * The canonical DecimalSI string of an integer amount counted at 10^scale:
+ * (250000000, -9) → "250m"; (1500, 0) → "1500"; (1500000, 0) → "1500k"; (0, -9) → "0".
+ * Amounts finer than nano are rounded up to nano, as Kubernetes serialises them.
+ */
+export function formatDecimal(amount: bigint | number, scale: number): string {
+  const a = BigInt(amount);
+  const nanos = scale >= -9 ? a * 10n ** BigInt(scale + 9) : divCeilAbs(a, 10n ** BigInt(-9 - scale));
+  return formatQuantity({ nanos, format: 'DecimalSI' });
+}
+
+/**
+ * The canonical BinarySI string of a byte count: Ki/Mi/Gi… for whole multiples of 1024,
+ * a plain integer otherwise, and decimal below 1024 ("1k" for 1000), as Kubernetes prints it.
+ */
+export function formatBinary(bytes: bigint | number): string {
+  return formatQuantity({ nanos: BigInt(bytes) * NANO, format: 'BinarySI' });
+}
+
+/** A milli-value as resource.NewMilliQuantity(v, DecimalSI).String(): 500 → "500m", 2000 → "2". */
+export function formatMilli(milli: number): string {
+  return formatDecimal(BigInt(Math.round(milli)), -3);
+}
+
+/** CPU usage in nanocores as metrics-server serialises it: 250000000 → "250m", 12345 → "12345n". */
+export function formatCpuNanos(nanoCores: number): string {
+  return formatDecimal(BigInt(Math.max(0, Math.round(nanoCores))), -9);
+}
+
+/** Memory in bytes as metrics-server serialises it: 104857600 → "100Mi", 1536 → "1536". */
+export function formatMemoryBytes(bytes: number): string {
+  return formatBinary(BigInt(Math.max(0, Math.round(bytes))));
+}

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../../api/errors.js';
 import { parseFieldSelector, parseLabelSelector, SelectorParseError } from '../selector.js';
-import { formatCpuNanos, formatMemoryBytes } from '../quantity.js';
+import { formatCpuNanos, formatMemoryBytes } from '../../api/quantity.js';
 import {
   METRICS_API_VERSION,
   METRICS_GROUP,

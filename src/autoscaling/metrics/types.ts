@@ -1,6 +1,7 @@
 // The resource metrics the pipeline keeps and the metrics.k8s.io/v1beta1 objects
 // built from them (PodMetrics, NodeMetrics), as metrics-server serves them.
-import { formatCpuNanos, formatGoDuration, formatMemoryBytes } from '../quantity.js';
+import { formatCpuNanos, formatMemoryBytes } from '../../api/quantity.js';
+import { formatGoDuration } from '../duration.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 export const METRICS_VERSION = 'v1beta1';

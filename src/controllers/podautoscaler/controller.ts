@@ -9,7 +9,7 @@
 // set (someone ran `kubectl scale`), the next sync sets them back and records a Normal
 // `ScaleOverridden` event saying so.
 import type { autoscalingV2, core } from '../../api/types.js';
-import { formatMilli, milliOf } from '../../autoscaling/quantity.js';
+import { formatMilli, milliValueOf } from '../../api/quantity.js';
 import { errorCode, errorMessage, type ApiRequester, type EventSink } from '../../autoscaling/requester.js';
 import { parseLabelSelector, SelectorParseError } from '../../autoscaling/selector.js';
 import { ableToScale, conditionType, eventReason, scalingActive, setCondition, type ConditionType } from './conditions.js';
@@ -442,7 +442,7 @@ export class HorizontalController {
 
     const target = source.target;
     if (target.averageValue !== undefined) {
-      const targetMilli = milliOf(target.averageValue);
+      const targetMilli = milliValueOf(target.averageValue);
       let r: ReturnType<typeof rawResourceReplicas>;
       try {
         const { metrics } = await this.getMetrics(resource, namespace, selector, container);

@@ -1,7 +1,7 @@
 // Where the autoscaler reads pod usage: the resource metrics API (through the API
 // server, so the controller can run in any process) or, in-process, straight from a
 // MetricsProvider. Either way the answer is per-pod milli-units of one resource.
-import { milliOf } from '../../autoscaling/quantity.js';
+import { milliValueOf } from '../../api/quantity.js';
 import { errorMessage, type ApiRequester } from '../../autoscaling/requester.js';
 import { parseLabelSelector } from '../../autoscaling/selector.js';
 import { toPodMetrics, type MetricsProvider, type PodMetrics } from '../../autoscaling/metrics/types.js';
@@ -32,7 +32,7 @@ export function podMetricsInfo(items: PodMetrics[], resource: ResourceName, cont
     for (const c of item.containers ?? []) {
       if (container !== '' && c.name !== container) continue;
       found = true;
-      const v = milliOf(c.usage?.[resource]);
+      const v = milliValueOf(c.usage?.[resource]);
       if (v === undefined) {
         missing = true;
         break;

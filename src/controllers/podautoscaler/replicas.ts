@@ -15,7 +15,7 @@
 // max(100 %, target) of their request, on a scale-up 0. If filling these in flips the
 // direction or brings the ratio within tolerance, the replica count stays.
 import type { core } from '../../api/types.js';
-import { milliOf } from '../../autoscaling/quantity.js';
+import { milliValueOf } from '../../api/quantity.js';
 
 export type ResourceName = 'cpu' | 'memory';
 
@@ -120,7 +120,7 @@ export function calculatePodRequests(pods: core.Pod[], container: string, resour
     let sum = 0;
     for (const c of pod.spec?.containers ?? []) {
       if (container !== '' && c.name !== container) continue;
-      const request = milliOf(c.resources?.requests?.[resource]);
+      const request = milliValueOf(c.resources?.requests?.[resource]);
       if (request === undefined) {
         throw new ReplicaCalculationError(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata?.name ?? ''}`);
       }

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { core } from '../../api/types.js';
-import { containerEnv, containerResources, dnsSettings, etcHosts, expandVars, parseQuantity, podQOSClass, portMappings, resolvePort } from './translate.js';
+import { containerEnv, containerResources, dnsSettings, etcHosts, expandVars, podQOSClass, portMappings, resolvePort } from './translate.js';
 
 const pod = (containers: core.Container[], extra: Partial<core.PodSpec> = {}): core.Pod => ({
   metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { app: 'web' } },
   spec: { nodeName: 'node-a', containers, ...extra },
-});
-
-test('quantities parse in base units', () => {
-  assert.equal(parseQuantity('250m'), 0.25);
-  assert.equal(parseQuantity('64Mi'), 64 * 2 ** 20);
-  assert.equal(parseQuantity('1G'), 1e9);
-  assert.equal(parseQuantity('2'), 2);
-  assert.equal(parseQuantity('1e3'), 1000);
-  assert.equal(parseQuantity('x'), undefined);
 });
 
 test('QoS classes', () => {

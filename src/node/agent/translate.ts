@@ -1,19 +1,6 @@
 // Pure translations from a Pod's spec to what the runtime is given: environment, resources, QoS, port mappings.
+import { numberValueOf } from '../../api/quantity.js';
 import type { core } from '../../api/types.js';
-
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/** A resource.Quantity as a number of base units (cores, bytes); undefined when absent or malformed. */
-export function parseQuantity(q: string | number | undefined | null): number | undefined {
-  if (q === undefined || q === null) return undefined;
-  if (typeof q === 'number') return q;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());
-  if (!m) return undefined;
-  const base = Number(m[1]) * (m[2] ? 10 ** Number(m[2]) : 1);
-  const suffix = m[3] ?? '';
-  return base * (BINARY[suffix] ?? DECIMAL[suffix] ?? 1);
-}
 
 export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
@@ -26,8 +13,8 @@ export function podQOSClass(pod: core.Pod): QOSClass {
     const req = c.resources?.requests ?? {};
     const lim = c.resources?.limits ?? {};
     for (const name of ['cpu', 'memory']) {
-      const r = parseQuantity(req[name]);
-      const l = parseQuantity(lim[name]);
+      const r = numberValueOf(req[name]);
+      const l = numberValueOf(lim[name]);
       if ((r !== undefined && r !== 0) || (l !== undefined && l !== 0)) anySet = true;
       if (l === undefined || (r !== undefined && r !== l)) guaranteed = false;
     }
@@ -56,10 +43,10 @@ export interface ContainerResourceSettings {
 export function containerResources(container: core.Container, qos: QOSClass, memoryCapacityBytes: number): ContainerResourceSettings {
   const req = container.resources?.requests ?? {};
   const lim = container.resources?.limits ?? {};
-  const cpuRequest = parseQuantity(req.cpu) ?? parseQuantity(lim.cpu);
-  const cpuLimit = parseQuantity(lim.cpu);
-  const memLimit = parseQuantity(lim.memory);
-  const memRequest = parseQuantity(req.memory) ?? memLimit ?? 0;
+  const cpuRequest = numberValueOf(req.cpu) ?? numberValueOf(lim.cpu);
+  const cpuLimit = numberValueOf(lim.cpu);
+  const memLimit = numberValueOf(lim.memory);
+  const memRequest = numberValueOf(req.memory) ?? memLimit ?? 0;
   const out: ContainerResourceSettings = {
     cpuShares: Math.max(MIN_SHARES, Math.floor(((cpuRequest ?? 0) * 1000 * 1024) / 1000)),
     oomScoreAdj: qos === 'Guaranteed' ? -997 : qos === 'BestEffort' ? 1000
@@ -109,9 +96,9 @@ export function fieldRefValue(path: string, ctx: FieldContext): string {
 export function resourceFieldValue(ref: core.ResourceFieldSelector, container: core.Container, node: { cpuCores: number; memoryBytes: number }): string {
   const [kind, name] = ref.resource.split('.') as [string, string];
   const list = kind === 'limits' ? container.resources?.limits : container.resources?.requests;
-  let value = parseQuantity(list?.[name]);
+  let value = numberValueOf(list?.[name]);
   if (value === undefined) value = kind === 'limits' ? (name === 'cpu' ? node.cpuCores : name === 'memory' ? node.memoryBytes : 0) : 0;
-  const divisor = parseQuantity(ref.divisor ?? '') || 1;
+  const divisor = numberValueOf(ref.divisor ?? '') || 1;
   return String(Math.ceil(value / divisor));
 }
 

@@ -3,9 +3,10 @@
 // and is removed with the pod.
 import { chmod, lstat, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
+import { numberValueOf } from '../../api/quantity.js';
 import type { core } from '../../api/types.js';
 import { mountsUnder, run, unmountAllUnder } from '../../runtime/cri/host.js';
-import { fieldRefValue, parseQuantity, type FieldContext } from './translate.js';
+import { fieldRefValue, type FieldContext } from './translate.js';
 
 /** A volume that could not be set up; the message is what `kubectl describe` shows under FailedMount. */
 export class VolumeError extends Error {
@@ -85,7 +86,7 @@ export async function setUpVolumes(pod: core.Pod, podDir: string, sources: Volum
         await mkdir(dir, { recursive: true, mode: 0o777 });
         await chmod(dir, 0o777);
         if (v.emptyDir.medium === 'Memory' && (await mountsUnder(dir)).length === 0) {
-          const size = parseQuantity(v.emptyDir.sizeLimit);
+          const size = numberValueOf(v.emptyDir.sizeLimit);
           const opts = ['mode=1777', ...(size ? [`size=${Math.floor(size)}`] : [])].join(',');
           const res = await run('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir]);
           if (res.code !== 0) throw new Error(`mount tmpfs: ${res.stderr.trim()}`);

@@ -2,12 +2,13 @@
 // Amounts are plain numbers keyed by resource name; cpu is in millicores, everything
 // else (memory, ephemeral-storage, extended resources) in its integer unit.
 import type { core } from '../../api/types.js';
-import { intValue, milliValue } from './quantity.js';
+import { intValueOf, milliValueOf } from '../../api/quantity.js';
 
 export type ResourceAmounts = Record<string, number>;
 
 export function amountOf(name: string, q: string | number | undefined): number {
-  return name === 'cpu' ? milliValue(q) : intValue(q);
+  // A malformed quantity (refused by the API server) counts as nothing rather than crashing.
+  return (name === 'cpu' ? milliValueOf(q) : intValueOf(q)) ?? 0;
 }
 
 /** A Kubernetes ResourceList as numbers. */

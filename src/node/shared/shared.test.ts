@@ -1,33 +1,11 @@
-// Quantities, requests, QoS, taints and default tolerations.
+// Requests, QoS, taints and default tolerations.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { core } from '../../api/types.js';
 import { normalizeImage, podPhase } from './podstatus.js';
-import { intValue, milliValue, parseQuantity } from './quantity.js';
 import { qosClass } from './qos.js';
 import { podRequests } from './resources.js';
 import { addDefaultTolerations, noExecuteTolerationSeconds, toleratesTaint } from './taints.js';
-
-describe('quantities', () => {
-  const cases: [string, number | undefined][] = [
-    ['500m', 0.5],
-    ['2', 2],
-    ['1.5', 1.5],
-    ['1Ki', 1024],
-    ['200Mi', 200 * 1024 * 1024],
-    ['1G', 1e9],
-    ['1e3', 1000],
-    ['abc', undefined],
-    ['1.2.3', undefined],
-  ];
-  for (const [q, want] of cases) it(`${q}`, () => assert.equal(parseQuantity(q), want));
-  it('milli and int values round up', () => {
-    assert.equal(milliValue('100m'), 100);
-    assert.equal(milliValue('0.1'), 100);
-    assert.equal(milliValue('1'), 1000);
-    assert.equal(intValue('1.5Ki'), 1536);
-  });
-});
 
 const ctr = (name: string, req: Record<string, string> = {}, lim: Record<string, string> = {}, extra: Partial<core.Container> = {}): core.Container => ({
   name,

@@ -1,7 +1,7 @@
 // Per-pod steering of simulated nodes. The names are a public contract: scenarios
 // written elsewhere use them, and the README documents them.
 import type { core } from '../../api/types.js';
-import { intValue, milliValue, parseQuantity } from '../shared/quantity.js';
+import { intValueOf, milliValueOf } from '../../api/quantity.js';
 
 export const ANNOTATION_START_LATENCY = 'sim.kujira.io/start-latency';
 export const ANNOTATION_READY_AFTER = 'sim.kujira.io/ready-after';
@@ -66,7 +66,9 @@ export function behaviourOf(pod: core.Pod, defaults: { startLatencyMs: number })
   if (fail !== undefined) b.failLivenessAfterMs = fail;
   const exit = parseDuration(a[ANNOTATION_EXIT_AFTER]);
   if (exit !== undefined) b.exitAfterMs = exit;
-  if (a[ANNOTATION_CPU] !== undefined && parseQuantity(a[ANNOTATION_CPU]) !== undefined) b.cpuMilli = milliValue(a[ANNOTATION_CPU]);
-  if (a[ANNOTATION_MEMORY] !== undefined && parseQuantity(a[ANNOTATION_MEMORY]) !== undefined) b.memoryBytes = intValue(a[ANNOTATION_MEMORY]);
+  const cpuMilli = milliValueOf(a[ANNOTATION_CPU]);
+  if (cpuMilli !== undefined) b.cpuMilli = cpuMilli;
+  const memoryBytes = intValueOf(a[ANNOTATION_MEMORY]);
+  if (memoryBytes !== undefined) b.memoryBytes = memoryBytes;
   return b;
 }

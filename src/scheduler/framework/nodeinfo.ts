@@ -1,6 +1,6 @@
 // Building PodInfo / NodeInfo and keeping a NodeInfo's totals as pods come and go.
 import type { core } from '../../api/types.js';
-import { intValue } from '../../node/shared/quantity.js';
+import { intValueOf } from '../../api/quantity.js';
 import { podRequests, podScoringRequests, toAmounts } from '../../node/shared/resources.js';
 import type { HostPort, NodeInfo, PodInfo, PodShare } from './types.js';
 
@@ -50,7 +50,7 @@ export function makeNodeInfo(node: core.Node): NodeInfo {
     name: node.metadata?.name ?? '',
     node,
     allocatable,
-    allowedPods: intValue(node.status?.allocatable?.['pods'] ?? node.status?.capacity?.['pods'] ?? 110),
+    allowedPods: intValueOf(node.status?.allocatable?.['pods'] ?? node.status?.capacity?.['pods'] ?? 110) ?? 0,
     requested: {},
     scoringRequested: { cpu: 0, memory: 0 },
     podCount: 0,
