@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatLabelSelector, fromLabelSelector, labelSelectorMatches, matches, parseSelector, SelectorError, selectorString } from './labels.js';
-import { fieldsMatch, parseFieldSelector } from './fields.js';
+import { FieldSelectorError, fieldsMatch, parseFieldSelector } from './fields.js';
 
 test('parses and matches selector strings', () => {
   const labels = { app: 'kuard', version: '2', tier: 'web' };
@@ -65,4 +65,34 @@ test('field selectors', () => {
   assert.deepEqual(parseFieldSelector('spec.nodeName=='), [{ field: 'spec.nodeName', operator: '=', value: '' }]);
   assert.deepEqual(parseFieldSelector('a=b\\,c'), [{ field: 'a', operator: '=', value: 'b,c' }]);
   assert.throws(() => parseFieldSelector('nonsense'));
+});
+
+test('label selectors in string form', () => {
+  const labels = { app: 'kuard', tier: 'web', 'example.com/canary': 'no' };
+  const table: Array<[string, boolean]> = [
+    ['', true],
+    ['app=kuard', true],
+    ['app==kuard', true],
+    ['app!=kuard', false],
+    ['app=kuard,tier=web', true],
+    ['app=kuard,tier=api', false],
+    ['tier in (api, web)', true],
+    ['tier notin (api,web)', false],
+    ['app,tier in (web),!missing', true],
+    ['!app', false],
+    ['example.com/canary=no', true],
+    ['missing!=x', true],
+  ];
+  for (const [s, want] of table) assert.equal(matches(parseSelector(s), labels), want, s);
+  assert.throws(() => parseSelector('app=kuard=x'), SelectorError);
+  assert.throws(() => parseSelector('a b'), SelectorError);
+});
+
+test('field selectors against a set of fields', () => {
+  const set = (fields: Record<string, string>) => (f: string) => fields[f];
+  const f = parseFieldSelector('metadata.name=kuard-1');
+  assert.equal(fieldsMatch(f, set({ 'metadata.name': 'kuard-1' })), true);
+  assert.equal(fieldsMatch(f, set({ 'metadata.name': 'kuard-2' })), false);
+  assert.equal(fieldsMatch(parseFieldSelector('metadata.name!=a'), set({ 'metadata.name': 'b' })), true);
+  assert.throws(() => parseFieldSelector('nonsense'), FieldSelectorError);
 });

@@ -278,3 +278,22 @@ export function labelSelectorMatches(ls: meta.LabelSelector | undefined | null, 
 export function selectorFromSet(set: Record<string, string>): LabelSelector {
   return { requirements: sortRequirements(Object.entries(set).map(([k, v]) => ({ key: k, operator: '=' as const, values: [v] }))) };
 }
+
+/**
+ * labelSelectorMatches converted once, for matching many objects against one selector
+ * (a controller claiming pods). Nil or invalid selects nothing.
+ */
+export function labelSelectorMatcher(ls: meta.LabelSelector | undefined | null): (labels: Record<string, string> | undefined | null) => boolean {
+  let selector: LabelSelector;
+  try {
+    selector = fromLabelSelector(ls);
+  } catch {
+    return () => false;
+  }
+  return (labels) => matches(selector, labels);
+}
+
+/** A non-nil metav1.LabelSelector with no requirements: it would select every object. */
+export function labelSelectorIsEmpty(ls: meta.LabelSelector | undefined | null): boolean {
+  return !!ls && Object.keys(ls.matchLabels ?? {}).length === 0 && (ls.matchExpressions ?? []).length === 0;
+}

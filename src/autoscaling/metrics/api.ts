@@ -5,7 +5,8 @@
 // /apis/metrics.k8s.io/v1beta1/namespaces/<ns>/pods?labelSelector=… .
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../../api/errors.js';
-import { parseFieldSelector, parseLabelSelector, SelectorParseError } from '../selector.js';
+import { FieldSelectorError, fieldsMatch, parseFieldSelector } from '../../api/fields.js';
+import { matches, parseSelector, SelectorError } from '../../api/labels.js';
 import { formatCpuNanos, formatMemoryBytes } from '../../api/quantity.js';
 import {
   METRICS_API_VERSION,
@@ -135,10 +136,12 @@ export function createMetricsApi(provider: MetricsProvider, options: MetricsApiO
   const aggregatedDiscoveryEntry = buildAggregatedEntry();
 
   function selectors(query: URLSearchParams) {
+    // The same parsers and 400s as the API server's own list and watch.
     try {
-      return { labels: parseLabelSelector(query.get('labelSelector')), fields: parseFieldSelector(query.get('fieldSelector')) };
+      return { labels: parseSelector(query.get('labelSelector') ?? ''), fields: parseFieldSelector(query.get('fieldSelector') ?? '') };
     } catch (err) {
-      if (err instanceof SelectorParseError) throw errors.badRequest(`unable to parse requirement: ${err.message}`);
+      if (err instanceof SelectorError) throw errors.badRequest(`unable to parse requirement: ${err.message}`);
+      if (err instanceof FieldSelectorError) throw errors.badRequest(err.message);
       throw err;
     }
   }
@@ -153,7 +156,7 @@ export function createMetricsApi(provider: MetricsProvider, options: MetricsApiO
     const at = new Date(now());
     const usage = provider
       .podUsage(namespace)
-      .filter((p) => labels.matches(p.labels) && fields.matches({ 'metadata.name': p.name, 'metadata.namespace': p.namespace }))
+      .filter((p) => matches(labels, p.labels) && fieldsMatch(fields, (f) => (f === 'metadata.name' ? p.name : f === 'metadata.namespace' ? p.namespace : undefined)))
       .sort((a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)));
     const items = usage.map((p) => toPodMetrics(p, at));
     return { items, rows: usage.map((p, i) => podRow(p, items[i]!)) };
@@ -164,7 +167,7 @@ export function createMetricsApi(provider: MetricsProvider, options: MetricsApiO
     const at = new Date(now());
     const items = provider
       .nodeUsage()
-      .filter((n) => labels.matches(n.labels) && fields.matches({ 'metadata.name': n.name }))
+      .filter((n) => matches(labels, n.labels) && fieldsMatch(fields, (f) => (f === 'metadata.name' ? n.name : undefined)))
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((n) => toNodeMetrics(n, at));
     return { items, rows: items.map(nodeRow) };

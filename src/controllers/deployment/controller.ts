@@ -22,7 +22,7 @@ import {
   type SharedInformerFactory,
 } from '../../client/index.js';
 import { planClaims } from '../runtime/claim.js';
-import { selectorIsEmpty, selectorMatches } from '../runtime/labels.js';
+import { labelSelectorIsEmpty, labelSelectorMatcher, labelSelectorMatches } from '../../api/labels.js';
 import { isNotFound } from '../runtime/names.js';
 import { adopt, ensureCanAdopt, release } from '../runtime/ownership.js';
 import { controllerRefOf, newControllerRef } from '../runtime/pods.js';
@@ -96,7 +96,7 @@ export class DeploymentController {
   private matchingDeployments(rs: ReplicaSet): Deployment[] {
     return this.dInformer.cache
       .listInNamespace(rs.metadata?.namespace ?? '')
-      .filter((d) => !selectorIsEmpty(d.spec?.selector) && selectorMatches(d.spec?.selector, rs.metadata?.labels));
+      .filter((d) => !labelSelectorIsEmpty(d.spec?.selector) && labelSelectorMatches(d.spec?.selector, rs.metadata?.labels));
   }
 
   private addReplicaSet(rs: ReplicaSet): void {
@@ -156,7 +156,7 @@ export class DeploymentController {
     let d = structuredClone(cached);
     const s = this.syncer;
 
-    if (selectorIsEmpty(d.spec?.selector)) {
+    if (labelSelectorIsEmpty(d.spec?.selector)) {
       this.opts.recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
       if ((d.status?.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) await s.writeStatus(d, { ...d.status, observedGeneration: d.metadata?.generation });
       return;
@@ -180,7 +180,8 @@ export class DeploymentController {
   /** The ReplicaSets this Deployment controls, adopting matching orphans and releasing ones that stopped matching. */
   private async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
     const candidates = this.rsInformer.cache.listInNamespace(d.metadata!.namespace ?? '');
-    const plan = planClaims(d, candidates, (rs) => selectorMatches(d.spec?.selector, rs.metadata?.labels));
+    const selects = labelSelectorMatcher(d.spec?.selector);
+    const plan = planClaims(d, candidates, (rs) => selects(rs.metadata?.labels));
     for (const rs of plan.release) await release(this.rsClient, rs, d.metadata!.uid!);
     if (plan.adopt.length === 0) return plan.claimed;
     await ensureCanAdopt(this.dClient, d);
@@ -199,11 +200,12 @@ export class DeploymentController {
   /** Pods selected by the Deployment, grouped by the uid of the ReplicaSet controlling them. */
   private podsByReplicaSet(d: Deployment, rsList: ReplicaSet[]): Map<string, Pod[]> {
     const map = new Map<string, Pod[]>();
+    const selects = labelSelectorMatcher(d.spec?.selector);
     for (const rs of rsList) {
       const uid = rs.metadata!.uid!;
       const pods = this.podInformer.cache
         .byIndex(OWNER_UID_INDEX, uid)
-        .filter((p) => controllerRefOf(p)?.uid === uid && selectorMatches(d.spec?.selector, p.metadata?.labels));
+        .filter((p) => controllerRefOf(p)?.uid === uid && selects(p.metadata?.labels));
       map.set(uid, pods);
     }
     return map;

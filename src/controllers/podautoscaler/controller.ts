@@ -11,7 +11,7 @@
 import type { autoscalingV2, core } from '../../api/types.js';
 import { formatMilli, milliValueOf } from '../../api/quantity.js';
 import { errorCode, errorMessage, type ApiRequester, type EventSink } from '../../autoscaling/requester.js';
-import { parseLabelSelector, SelectorParseError } from '../../autoscaling/selector.js';
+import { parseSelector, SelectorError } from '../../api/labels.js';
 import { ableToScale, conditionType, eventReason, scalingActive, setCondition, type ConditionType } from './conditions.js';
 import { metricsApiClient, type ResourceMetricsClient } from './metrics.js';
 import {
@@ -362,12 +362,12 @@ export class HorizontalController {
       throw new MetricsFailure('selector is required', []);
     }
     try {
-      parseLabelSelector(selectorText);
+      parseSelector(selectorText);
     } catch (err) {
       const message = `couldn't convert selector into a corresponding internal selector object: ${errorMessage(err)}`;
       this.events.event(hpa, 'Warning', eventReason.InvalidSelector, message);
       cond(conditionType.ScalingActive, 'False', scalingActive.InvalidSelector, `the HPA target's scale has an invalid label selector: ${errorMessage(err)}`);
-      if (!(err instanceof SelectorParseError)) throw err;
+      if (!(err instanceof SelectorError)) throw err;
       throw new MetricsFailure(message, []);
     }
 

@@ -3,7 +3,7 @@
 // MetricsProvider. Either way the answer is per-pod milli-units of one resource.
 import { milliValueOf } from '../../api/quantity.js';
 import { errorMessage, type ApiRequester } from '../../autoscaling/requester.js';
-import { parseLabelSelector } from '../../autoscaling/selector.js';
+import { matches, parseSelector } from '../../api/labels.js';
 import { toPodMetrics, type MetricsProvider, type PodMetrics } from '../../autoscaling/metrics/types.js';
 import { ReplicaCalculationError, type PodMetricsInfo, type ResourceName } from './replicas.js';
 
@@ -68,11 +68,11 @@ export function metricsApiClient(client: ApiRequester): ResourceMetricsClient {
 export function providerMetricsClient(provider: MetricsProvider, now: () => number = Date.now): ResourceMetricsClient {
   return {
     async getResourceMetric(resource, namespace, selector, container) {
-      const sel = parseLabelSelector(selector);
+      const sel = parseSelector(selector);
       const at = new Date(now());
       const items = provider
         .podUsage(namespace)
-        .filter((p) => sel.matches(p.labels))
+        .filter((p) => matches(sel, p.labels))
         .map((p) => toPodMetrics(p, at));
       return podMetricsInfo(items, resource, container);
     },

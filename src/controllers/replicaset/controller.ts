@@ -24,7 +24,7 @@ import {
 } from '../../client/index.js';
 import type { OwnerReference } from '../../api/types.js';
 import { planClaims } from '../runtime/claim.js';
-import { selectorMatches } from '../runtime/labels.js';
+import { labelSelectorMatcher, labelSelectorMatches } from '../../api/labels.js';
 import { errorMessage, generateName, isAlreadyExists, isConflict, isNotFound } from '../runtime/names.js';
 import { adopt, ensureCanAdopt, release } from '../runtime/ownership.js';
 import { controllerRefOf, isPodActive, isPodReady, newControllerRef } from '../runtime/pods.js';
@@ -101,7 +101,7 @@ export class ReplicaSetController {
   /** ReplicaSets whose selector matches an orphan pod. */
   private matchingReplicaSets(pod: Pod): ReplicaSet[] {
     const ns = pod.metadata?.namespace ?? '';
-    return this.rsInformer.cache.listInNamespace(ns).filter((rs) => selectorMatches(rs.spec?.selector, pod.metadata?.labels));
+    return this.rsInformer.cache.listInNamespace(ns).filter((rs) => labelSelectorMatches(rs.spec?.selector, pod.metadata?.labels));
   }
 
   private addPod(pod: Pod): void {
@@ -167,9 +167,9 @@ export class ReplicaSetController {
       return;
     }
     const needsSync = this.expectations.satisfied(key);
-    const selector = rs.spec?.selector;
+    const selects = labelSelectorMatcher(rs.spec?.selector);
     const candidates = this.podInformer.cache.listInNamespace(namespace).filter(isPodActive);
-    const plan = planClaims(rs, candidates, (p) => selectorMatches(selector, p.metadata?.labels));
+    const plan = planClaims(rs, candidates, (p) => selects(p.metadata?.labels));
     const pods = await this.applyClaims(rs, plan);
 
     let manageError: ManageError | undefined;

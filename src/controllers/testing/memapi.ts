@@ -4,6 +4,7 @@
 // metadata. Scenario tests use the real `kujira up` (cluster.ts) instead.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { matches, parseSelector } from '../../api/labels.js';
 import type { ObjectMeta, Status } from '../../api/types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -36,12 +37,7 @@ function parse(path: string): Target | undefined {
 }
 
 function matchesLabels(obj: Obj, selector: string | null): boolean {
-  if (!selector) return true;
-  const labels = obj.metadata.labels ?? {};
-  return selector.split(',').every((term) => {
-    const [k, v] = term.split('=');
-    return labels[k] === v;
-  });
+  return !selector || matches(parseSelector(selector), obj.metadata.labels);
 }
 
 function mergePatch(target: unknown, patch: unknown): unknown {
