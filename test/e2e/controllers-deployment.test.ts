@@ -85,6 +85,7 @@ describe('Deployment controller', () => {
     await c.k(['rollout', 'status', 'deploy/surge', '--timeout=60s']);
 
     const violations: string[] = [];
+    const trace: string[] = [];
     let observations = 0;
     const rsInformer = new Informer<apps.ReplicaSet>(c.client.resource(REPLICASETS), { namespace: 'default', labelSelector: 'app=surge' });
     const podInformer = new Informer<core.Pod>(c.client.resource(PODS), { namespace: 'default', labelSelector: 'app=surge' });
@@ -93,6 +94,7 @@ describe('Deployment controller', () => {
       const rss = rsInformer.cache.list();
       const desired = rss.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
       if (desired > 12) violations.push(`replica sets want ${desired} pods`);
+      trace.push(rss.map((rs) => `${rs.metadata?.name}:${rs.spec?.replicas}/${rs.status?.availableReplicas ?? 0}@${rs.metadata?.resourceVersion}`).join(' ') + ` pods=${podInformer.cache.list().length}`);
       const pods = podInformer.cache.list();
       if (pods.length > 12) violations.push(`${pods.length} pods exist`);
       const ready = pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
@@ -114,6 +116,7 @@ describe('Deployment controller', () => {
       await podInformer.stop();
     }
     assert.ok(observations > 20, `observed ${observations} steps`);
+    if (violations.length) console.log('TRACE\n' + trace.join('\n'));
     assert.deepEqual(violations, []);
     const d = JSON.parse(await c.k(['get', 'deploy', 'surge', '-o', 'json'])) as apps.Deployment;
     assert.deepEqual(
