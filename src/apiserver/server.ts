@@ -45,6 +45,15 @@ export interface ExtraApi {
   handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean>;
 }
 
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/** gnostic's openapi_v2.Document { swagger: "2.0" (1), info (2) { title (1), version (2) } } on the protobuf wire. */
+const MINIMAL_OPENAPI_V2_PROTOBUF: Buffer = (() => {
+  const field = (num: number, bytes: Buffer): Buffer => Buffer.concat([Buffer.from([(num << 3) | 2, bytes.length]), bytes]);
+  const info = Buffer.concat([field(1, Buffer.from('Kubernetes')), field(2, Buffer.from('v1.32.0'))]);
+  return Buffer.concat([field(1, Buffer.from('2.0')), field(2, info)]);
+})();
+
 export interface TlsConfig {
   ca: string;
   cert: string;
@@ -205,6 +214,15 @@ export class ApiServer {
       const ranges = parseAccept(req.headers.accept);
       // kubectl asks for the protobuf form first; we only speak JSON, so say so when JSON is not acceptable.
       if (ranges.length > 0 && !ranges.some((r) => r.type === 'application/json' || r.type === '*/*' || r.type === 'application/*')) {
+        if (ranges.some((r) => r.type === OPENAPI_V2_PROTOBUF)) {
+          // kubectl falls back to this document for kinds the v3 documents lack (e.g. the seed's
+          // extensions/v1beta1 manifests). Its answer for such kinds is "no matches for kind",
+          // which needs a valid document, not a 406; ours names no types (the JSON form has them).
+          // The reply names the type without '@', which Go's media-type parser rejects.
+          res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': MINIMAL_OPENAPI_V2_PROTOBUF.length });
+          res.end(MINIMAL_OPENAPI_V2_PROTOBUF);
+          return;
+        }
         throw errors.notAcceptable('only the following media types are accepted: application/json');
       }
       return sendObject(res, 200, schema.openapiV2());
