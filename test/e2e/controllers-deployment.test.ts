@@ -175,9 +175,11 @@ describe('Deployment controller', () => {
   });
 
   it('a rollout whose pods never become ready exceeds its progress deadline', async () => {
-    await c.apply(deployYaml('slow', { replicas: 2, extra: '  progressDeadlineSeconds: 2' }));
+    // The first rollout keeps the default deadline (a loaded machine may take more than
+    // 2 s to make its pods ready); the deadline drops to 2 s with the template change.
+    await c.apply(deployYaml('slow', { replicas: 2 }));
     await c.k(['rollout', 'status', 'deploy/slow', '--timeout=60s']);
-    await c.k(['set', 'image', 'deploy/slow', `nginx=${NEVER_READY}`]);
+    await c.k(['patch', 'deploy/slow', '-p', JSON.stringify({ spec: { progressDeadlineSeconds: 2, template: { spec: { containers: [{ name: 'nginx', image: NEVER_READY }] } } } })]);
     const r = await c.kubectl(['rollout', 'status', 'deploy/slow', '--timeout=60s']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /error: deployment "slow" exceeded its progress deadline/);
