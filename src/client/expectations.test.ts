@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from './clock.js';
-import { Expectations } from './expectations.js';
+import { Expectations, WrittenVersions } from './expectations.js';
 
 test('creations are counted down as they are observed', () => {
   const e = new Expectations();
@@ -45,4 +45,27 @@ test('expectations expire after 5 minutes', () => {
   assert.equal(e.satisfied('k'), true);
   e.delete('k');
   assert.equal(e.pending('k'), undefined);
+});
+
+test('written versions are pending until the cache holds each object at least at that version', () => {
+  const clock = new FakeClock(0);
+  const w = new WrittenVersions({ clock, ttlMs: 1000 });
+  const cache = new Map<string, string>([['a', '9']]);
+  const pending = () => w.pending('ns/web', (uid) => cache.get(uid));
+  w.written('ns/web', { metadata: { uid: 'a', resourceVersion: '10' } });
+  w.written('ns/web', { metadata: { uid: 'b', resourceVersion: '11' } }); // created, not yet seen
+  w.written('ns/web', { metadata: { uid: 'a', resourceVersion: '7' } }); // an older answer never lowers the bar
+  assert.deepEqual(pending(), ['a', 'b']);
+  cache.set('a', '12'); // a later write by someone else also counts as caught up
+  assert.deepEqual(pending(), ['b']);
+  // Versions are compared as integers of any size, not as strings or doubles.
+  w.written('ns/big', { metadata: { uid: 'x', resourceVersion: '9007199254740993' } });
+  assert.deepEqual(w.pending('ns/big', () => '9007199254740992'), ['x']);
+  assert.deepEqual(w.pending('ns/big', () => '10000000000000000'), []);
+  // Deleted before we saw it: nothing to wait for. Lost events: the record expires.
+  w.forgetObject('ns/web', 'b');
+  assert.deepEqual(pending(), []);
+  w.written('ns/web', { metadata: { uid: 'c', resourceVersion: '20' } });
+  clock.advance(1001);
+  assert.deepEqual(pending(), []);
 });

@@ -74,3 +74,77 @@ export class Expectations {
     this.records.delete(key);
   }
 }
+
+/**
+ * The versions of objects a controller wrote itself, per owner key. A write's
+ * response carries the object's new resourceVersion; until the informer's cache
+ * holds that object at least at that version, the cache is older than our own
+ * write and a sync deciding from it would act twice (scale up again, say).
+ * Example: the Deployment controller scales web-abc 2 → 3 and gets back rv 120;
+ * while its cache still holds web-abc at rv 110, `pending('ns/web', …)` names
+ * web-abc and the sync waits for the informer (whose update event requeues it).
+ */
+export class WrittenVersions {
+  private readonly records = new Map<string, Map<string, { rv: string; at: number }>>();
+  private readonly clock: Clock;
+  private readonly ttlMs: number;
+
+  constructor(opts: { clock?: Clock; ttlMs?: number } = {}) {
+    this.clock = opts.clock ?? realClock;
+    this.ttlMs = opts.ttlMs ?? EXPECTATIONS_TTL_MS;
+  }
+
+  /** Remembers what a write under `ownerKey` returned. */
+  written(ownerKey: string, obj: { metadata?: { uid?: string; resourceVersion?: string } }): void {
+    const uid = obj.metadata?.uid;
+    const rv = obj.metadata?.resourceVersion;
+    if (!uid || !rv) return;
+    let byUid = this.records.get(ownerKey);
+    if (!byUid) this.records.set(ownerKey, (byUid = new Map()));
+    const prev = byUid.get(uid);
+    if (prev && !olderThan(prev.rv, rv)) return;
+    byUid.set(uid, { rv, at: this.clock.now() });
+  }
+
+  /**
+   * Uids under `ownerKey` whose cached version (`cachedVersion(uid)`, undefined when
+   * not in the cache yet) is still older than our write. Caught-up and expired
+   * records are dropped.
+   */
+  pending(ownerKey: string, cachedVersion: (uid: string) => string | undefined): string[] {
+    const byUid = this.records.get(ownerKey);
+    if (!byUid) return [];
+    const out: string[] = [];
+    const now = this.clock.now();
+    for (const [uid, { rv, at }] of byUid) {
+      const cached = cachedVersion(uid);
+      if (now - at > this.ttlMs || (cached !== undefined && !olderThan(cached, rv))) byUid.delete(uid);
+      else out.push(uid);
+    }
+    if (byUid.size === 0) this.records.delete(ownerKey);
+    return out;
+  }
+
+  /** The object is gone: there is nothing left to wait for. */
+  forgetObject(ownerKey: string, uid: string): void {
+    const byUid = this.records.get(ownerKey);
+    if (!byUid) return;
+    byUid.delete(uid);
+    if (byUid.size === 0) this.records.delete(ownerKey);
+  }
+
+  /** Forget `ownerKey` entirely (the owner was deleted). */
+  delete(ownerKey: string): void {
+    this.records.delete(ownerKey);
+  }
+}
+
+/**
+ * True when resourceVersion `a` is older than `b`. Our API server's versions are
+ * decimal revisions (compared as BigInt: they may exceed 2^53); anything else is
+ * opaque, so only equality can be known and a different version counts as older.
+ */
+function olderThan(a: string, b: string): boolean {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) < BigInt(b);
+  return a !== b;
+}

@@ -11,7 +11,7 @@ export { SharedInformerFactory } from './factory.js';
 export type { SharedInformerFactoryOptions } from './factory.js';
 export { ExponentialBackoffRateLimiter, WorkQueue } from './workqueue.js';
 export type { QueueItem, RateLimiter, WorkQueueOptions } from './workqueue.js';
-export { EXPECTATIONS_TTL_MS, Expectations } from './expectations.js';
+export { EXPECTATIONS_TTL_MS, Expectations, WrittenVersions } from './expectations.js';
 export { EventRecorder, rfc3339 } from './events.js';
 export type { EventType } from './events.js';
 export { runController } from './controller.js';

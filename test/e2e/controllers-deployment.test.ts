@@ -85,6 +85,7 @@ describe('Deployment controller', () => {
     await c.k(['rollout', 'status', 'deploy/surge', '--timeout=60s']);
 
     const violations: string[] = [];
+    const trace: string[] = [];
     let observations = 0;
     const rsInformer = new Informer<apps.ReplicaSet>(c.client.resource(REPLICASETS), { namespace: 'default', labelSelector: 'app=surge' });
     const podInformer = new Informer<core.Pod>(c.client.resource(PODS), { namespace: 'default', labelSelector: 'app=surge' });
@@ -93,6 +94,7 @@ describe('Deployment controller', () => {
       const rss = rsInformer.cache.list();
       const desired = rss.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
       if (desired > 12) violations.push(`replica sets want ${desired} pods`);
+      trace.push(rss.map((rs) => `${rs.metadata?.name}:${rs.spec?.replicas}/${rs.status?.availableReplicas ?? 0}@${rs.metadata?.resourceVersion}`).join(' ') + ` pods=${podInformer.cache.list().length}`);
       const pods = podInformer.cache.list();
       if (pods.length > 12) violations.push(`${pods.length} pods exist`);
       const ready = pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
@@ -114,6 +116,7 @@ describe('Deployment controller', () => {
       await podInformer.stop();
     }
     assert.ok(observations > 20, `observed ${observations} steps`);
+    if (violations.length) console.log('TRACE\n' + trace.join('\n'));
     assert.deepEqual(violations, []);
     const d = JSON.parse(await c.k(['get', 'deploy', 'surge', '-o', 'json'])) as apps.Deployment;
     assert.deepEqual(
@@ -172,9 +175,11 @@ describe('Deployment controller', () => {
   });
 
   it('a rollout whose pods never become ready exceeds its progress deadline', async () => {
-    await c.apply(deployYaml('slow', { replicas: 2, extra: '  progressDeadlineSeconds: 2' }));
+    // The first rollout keeps the default deadline (a loaded machine may take more than
+    // 2 s to make its pods ready); the deadline drops to 2 s with the template change.
+    await c.apply(deployYaml('slow', { replicas: 2 }));
     await c.k(['rollout', 'status', 'deploy/slow', '--timeout=60s']);
-    await c.k(['set', 'image', 'deploy/slow', `nginx=${NEVER_READY}`]);
+    await c.k(['patch', 'deploy/slow', '-p', JSON.stringify({ spec: { progressDeadlineSeconds: 2, template: { spec: { containers: [{ name: 'nginx', image: NEVER_READY }] } } } })]);
     const r = await c.kubectl(['rollout', 'status', 'deploy/slow', '--timeout=60s']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /error: deployment "slow" exceeded its progress deadline/);

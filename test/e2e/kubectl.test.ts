@@ -193,3 +193,34 @@ describe('kubectl against kujira', () => {
     assert.notEqual((await c.kubectl(['get', 'ns', 'team'])).code, 0);
   });
 });
+
+// Orphaning as a user sees it needs the controllers: the ReplicaSet controller makes
+// the pods and the garbage collector strips their owner references. The shared
+// cluster above runs the API server alone, so this one asks for the controller manager.
+describe('kubectl delete --cascade=orphan with the controller manager running', () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await TestCluster.start({ extraArgs: ['--controllers=controller-manager'] });
+  });
+  after(async () => {
+    await c.dispose();
+  });
+
+  it('removes the replicaset and leaves its pods running without an owner', async () => {
+    await c.k(['apply', '-f', fixture('kuard-rs.yaml')]);
+    await c.k(['scale', 'rs', 'kuard', '--replicas=3']);
+    type PodList = { items: { metadata: { name: string; ownerReferences?: Array<{ kind: string; controller?: boolean }> } }[] };
+    const owned = await eventually(async () => {
+      const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=kuard,version=2', '-o', 'json'])) as PodList;
+      const ready = pods.items.length === 3 && pods.items.every((p) => p.metadata.ownerReferences?.some((r) => r.kind === 'ReplicaSet' && r.controller));
+      return ready ? pods : undefined;
+    }, 'replicaset pods', 60_000, 200);
+    const orphan = await c.kubectl(['delete', 'rs', 'kuard', '--cascade=orphan']);
+    assert.equal(orphan.code, 0, orphan.stderr);
+    assert.match(orphan.stdout, /replicaset.apps "kuard" deleted/);
+    assert.notEqual((await c.kubectl(['get', 'rs', 'kuard'])).code, 0);
+    const pods = JSON.parse(await c.k(['get', 'pods', '-l', 'app=kuard,version=2', '-o', 'json'])) as PodList;
+    assert.deepEqual(pods.items.map((p) => p.metadata.name).sort(), owned!.items.map((p) => p.metadata.name).sort());
+    assert.ok(pods.items.every((p) => !p.metadata.ownerReferences?.length), 'orphaned pods keep running without an owner');
+  });
+});

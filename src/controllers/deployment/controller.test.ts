@@ -1,10 +1,11 @@
 // The Deployment controller (with the ReplicaSet controller and the test kubelet) against the
 // in-memory API: paths hard to reach through kubectl — a pod-template-hash collision and
-// the legacy server-side rollback annotation.
+// the legacy server-side rollback annotation, and a ReplicaSet cache lagging behind the
+// controller's own writes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { apps } from '../../api/types.js';
-import { DEPLOYMENTS, KubeClient, REPLICASETS } from '../../client/index.js';
+import { DEPLOYMENTS, Informer, KubeClient, REPLICASETS } from '../../client/index.js';
 import { startControllerManager } from '../index.js';
 import { startFakeKubelet } from '../testing/fakekubelet.js';
 import { MemApi } from '../testing/memapi.js';
@@ -89,4 +90,44 @@ test('the deprecated rollback annotation restores an old template, which becomes
     await until(() => api.list('v1/events').some((e) => e.reason === 'DeploymentRollback'), 'event');
     assert.equal(api.list('v1/events').find((e) => e.reason === 'DeploymentRollback')!.message, 'Rolled back deployment "web" to revision 1');
   });
+});
+
+test('a ReplicaSet cache lagging behind our own writes: the controller waits for it, never writes twice, never passes maxSurge', async () => {
+  // The controllers' ReplicaSet watch delivers every event 150 ms late; the observer's does not.
+  const api = new MemApi({ watchLagMs: (collection, agent) => (collection === 'apps/v1/replicasets' && agent === 'lagging-controllers' ? 150 : 0) });
+  const server = await api.start();
+  const client = new KubeClient({ server, userAgent: 'lagging-controllers' });
+  const observer = new KubeClient({ server, userAgent: 'observer' });
+  const manager = startControllerManager({ client });
+  const kubelet = startFakeKubelet(observer, { delayMs: 0 });
+  const rsWatch = new Informer<apps.ReplicaSet>(observer.resource(REPLICASETS), { namespace: 'default' });
+  const seen: number[] = [];
+  const record = () => seen.push(rsWatch.cache.list().reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0));
+  rsWatch.addEventHandler({ onAdd: record, onUpdate: record, onDelete: record });
+  const settled = (image: string) => () => {
+    const d = dep(api);
+    return d?.spec!.template.spec!.containers[0].image === image && d.status?.observedGeneration === d.metadata?.generation && d.status?.updatedReplicas === 10 && d.status?.availableReplicas === 10 && d.status?.replicas === 10;
+  };
+  try {
+    rsWatch.start();
+    const d = deployment('nginx:1');
+    d.spec!.replicas = 10;
+    d.spec!.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '20%', maxUnavailable: 0 } };
+    await client.resource(DEPLOYMENTS).create('default', d);
+    await until(settled('nginx:1'), 'first rollout', 20_000);
+    await client.resource(DEPLOYMENTS).patch('default', 'web', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } }, 'merge');
+    await until(settled('nginx:2'), 'rolling update', 20_000);
+    await until(() => api.list('apps/v1/replicasets').every((rs) => (rs.status as apps.ReplicaSetStatus | undefined)?.replicas === (rs.spec as apps.ReplicaSetSpec).replicas), 'old pods gone');
+  } finally {
+    await rsWatch.stop();
+    await kubelet.stop();
+    await manager.stop();
+    client.close();
+    observer.close();
+    await api.stop();
+  }
+  assert.ok(Math.max(...seen) <= 12, `ReplicaSets wanted ${Math.max(...seen)} pods (10 + 20% surge = 12)`);
+  // A write decided from the stale cache would be refused (a failed `test` op, a conflict).
+  const ours = api.refusedWrites.filter((w) => / apps\/v1\/(deployments\/|replicasets\/[^/ ]+ )/.test(w));
+  assert.deepEqual(ours, []);
 });

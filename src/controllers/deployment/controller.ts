@@ -8,6 +8,7 @@ import {
   PODS,
   REPLICASETS,
   WorkQueue,
+  WrittenVersions,
   finalState,
   indexByOwnerUid,
   objectKey,
@@ -35,6 +36,9 @@ type Deployment = apps.Deployment;
 type ReplicaSet = apps.ReplicaSet;
 type Pod = core.Pod;
 
+/** How soon a sync that found the caches behind our own writes looks again, should no event come. */
+export const CACHE_CATCH_UP_RETRY_MS = 1000;
+
 export interface DeploymentControllerOptions {
   client: KubeClient;
   factory: SharedInformerFactory;
@@ -51,12 +55,15 @@ export class DeploymentController {
   private readonly syncer: Syncer;
   private readonly rsClient;
   private readonly dClient;
+  /** What our own writes returned, per Deployment key: a sync waits until the caches show them. */
+  readonly writes: WrittenVersions;
 
   constructor(private readonly opts: DeploymentControllerOptions) {
     this.queue = new WorkQueue<string>({ name: 'deployment', clock: opts.clock });
+    this.writes = new WrittenVersions({ clock: opts.clock });
     this.dClient = opts.client.resource(DEPLOYMENTS);
     this.rsClient = opts.client.resource(REPLICASETS);
-    this.syncer = new Syncer(this.dClient, this.rsClient, opts.recorder, () => opts.clock.now());
+    this.syncer = new Syncer(this.dClient, this.rsClient, opts.recorder, () => opts.clock.now(), (d, obj) => this.writes.written(objectKey(d), obj));
     this.dInformer = opts.factory.informer(DEPLOYMENTS);
     this.rsInformer = opts.factory.informer(REPLICASETS, { indexers: { [OWNER_UID_INDEX]: indexByOwnerUid } });
     this.podInformer = opts.factory.informer(PODS, { indexers: { [OWNER_UID_INDEX]: indexByOwnerUid } });
@@ -64,7 +71,11 @@ export class DeploymentController {
     this.dInformer.addEventHandler({
       onAdd: (d) => this.queue.add(objectKey(d)),
       onUpdate: (_o, d) => this.queue.add(objectKey(d)),
-      onDelete: (d) => this.queue.add(objectKey(finalState(d))),
+      onDelete: (d) => {
+        const key = objectKey(finalState(d));
+        this.writes.delete(key);
+        this.queue.add(key);
+      },
     });
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.addReplicaSet(rs),
@@ -132,6 +143,8 @@ export class DeploymentController {
     const rs = finalState(obj);
     const ref = controllerRefOf(rs);
     if (!ref) return;
+    // Gone: a write we made to it will never show up in the cache.
+    if (ref.kind === 'Deployment') this.writes.forgetObject(objectKey({ metadata: { namespace: rs.metadata?.namespace, name: ref.name } }), rs.metadata!.uid!);
     const d = this.resolve(rs.metadata?.namespace, ref);
     if (d) this.queue.add(objectKey(d));
   }
@@ -153,6 +166,10 @@ export class DeploymentController {
     const { namespace, name } = splitKey(key);
     const cached = this.dInformer.cache.getByName(namespace, name);
     if (!cached) return;
+    // Expectations before writes: deciding from a cache that does not yet show our own
+    // last writes would repeat them (scale the new ReplicaSet up twice, past maxSurge).
+    // The informer's event for the awaited object requeues us; the delay is a fallback.
+    if (this.cacheBehindOurWrites(key, cached)) return { requeueAfterMs: CACHE_CATCH_UP_RETRY_MS };
     let d = structuredClone(cached);
     const s = this.syncer;
 
@@ -177,6 +194,13 @@ export class DeploymentController {
     return rolloutRolling(s, d, rsList);
   }
 
+  private cacheBehindOurWrites(key: string, d: Deployment): boolean {
+    const rsVersions = new Map<string, string | undefined>();
+    for (const rs of this.rsInformer.cache.listInNamespace(d.metadata?.namespace ?? '')) rsVersions.set(rs.metadata!.uid!, rs.metadata?.resourceVersion);
+    const uid = d.metadata?.uid;
+    return this.writes.pending(key, (u) => (u === uid ? d.metadata?.resourceVersion : rsVersions.get(u))).length > 0;
+  }
+
   /** The ReplicaSets this Deployment controls, adopting matching orphans and releasing ones that stopped matching. */
   private async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
     const candidates = this.rsInformer.cache.listInNamespace(d.metadata!.namespace ?? '');
@@ -189,7 +213,9 @@ export class DeploymentController {
     const out: ReplicaSet[] = plan.claimed.filter((rs) => !plan.adopt.includes(rs));
     for (const rs of plan.adopt) {
       try {
-        out.push(await adopt(this.rsClient, rs, ref));
+        const adopted = await adopt(this.rsClient, rs, ref);
+        this.writes.written(objectKey(d), adopted);
+        out.push(adopted);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

@@ -30,12 +30,12 @@ export async function rollback(s: Syncer, d: Deployment, rsList: ReplicaSet[]): 
   if (!target) {
     if (revision === 0n) s.recorder.event(d, 'Warning', 'DeploymentRollbackRevisionNotFound', 'Unable to find last revision.');
     else s.recorder.event(d, 'Warning', 'DeploymentRollbackRevisionNotFound', `Unable to find the revision to rollback to.`);
-    await s.deployments.patch(d.metadata!.namespace, d.metadata!.name!, { metadata: { annotations } }, 'merge');
+    await s.patchDeployment(d, { metadata: { annotations } }, 'merge');
     return;
   }
   if (equalIgnoreHash(target.spec?.template, d.spec?.template)) {
     s.recorder.event(d, 'Warning', 'DeploymentRollbackTemplateUnchanged', `The rollback revision contains the same template as current deployment "${d.metadata!.name}"`);
-    await s.deployments.patch(d.metadata!.namespace, d.metadata!.name!, { metadata: { annotations } }, 'merge');
+    await s.patchDeployment(d, { metadata: { annotations } }, 'merge');
     return;
   }
   const template = structuredClone(target.spec!.template!);
@@ -45,6 +45,6 @@ export async function rollback(s: Syncer, d: Deployment, rsList: ReplicaSet[]): 
     { op: 'replace', path: '/spec/template', value: template },
     { op: 'remove', path: `/metadata/annotations/${ROLLBACK_TO_ANNOTATION}` },
   ];
-  await s.deployments.patch(d.metadata!.namespace, d.metadata!.name!, ops, 'json');
+  await s.patchDeployment(d, ops, 'json');
   s.recorder.event(d, 'Normal', 'DeploymentRollback', `Rolled back deployment "${d.metadata!.name}" to revision ${revisionOf(target)}`);
 }

@@ -5,7 +5,7 @@
 import type { apps } from '../../api/types.js';
 import { syncRolloutStatus } from './progress.js';
 import type { SyncResult, Syncer } from './sync.js';
-import { cleanupUnhealthyPlan, deploymentComplete, filterActive, maxScaledDown, newRSNewReplicas, replicasOf, scaleDownOldPlan, specReplicas } from './util.js';
+import { cleanupUnhealthyPlan, deploymentComplete, filterActive, maxScaledDown, newRSNewReplicas, replicasOf, scaleDownOldPlan, specReplicas, statusCaughtUp } from './util.js';
 
 type Deployment = apps.Deployment;
 type ReplicaSet = apps.ReplicaSet;
@@ -33,6 +33,10 @@ export async function reconcileNewReplicaSet(s: Syncer, allRSs: ReplicaSet[], ne
 /** Shrink old RSes as far as maxUnavailable allows: unhealthy replicas first, then available ones. */
 export async function reconcileOldReplicaSets(s: Syncer, allRSs: ReplicaSet[], oldRSs: ReplicaSet[], newRS: ReplicaSet, d: Deployment): Promise<boolean> {
   if (specReplicas(oldRSs) === 0) return false;
+  // Availability is read from ReplicaSet status: wait until it describes the sizes we
+  // set (its update requeues us). Kubernetes' cleanupUnhealthyReplicas refuses the
+  // "more available than replicas" case with an error for the same reason.
+  if (!allRSs.every(statusCaughtUp)) return false;
   const budget = maxScaledDown(d, allRSs, newRS);
   if (budget <= 0) return false;
   const cleaned = await cleanupUnhealthyReplicas(s, oldRSs, d, budget);

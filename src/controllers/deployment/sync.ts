@@ -2,7 +2,7 @@
 // and syncing revisions, scaling (including proportional scaling while paused or
 // resized mid-rollout), history cleanup, and plain status sync.
 import type { apps } from '../../api/types.js';
-import type { EventRecorder, ResourceClient } from '../../client/index.js';
+import type { EventRecorder, ObjectLike, ResourceClient } from '../../client/index.js';
 import { errorMessage, isAlreadyExists, isNotFound } from '../runtime/names.js';
 import { controllerRefOf, newControllerRef } from '../runtime/pods.js';
 import {
@@ -48,18 +48,29 @@ export class Syncer {
     readonly replicaSets: ResourceClient<ReplicaSet>,
     readonly recorder: EventRecorder,
     readonly now: () => number,
+    /** Told what every write for `d` returned, so the controller waits until its caches show it. */
+    readonly written: (d: Deployment, obj: ObjectLike) => void = () => undefined,
   ) {}
 
   /** Writes status (if it differs) and returns the stored Deployment. */
   async writeStatus(d: Deployment, status: apps.DeploymentStatus): Promise<Deployment> {
     if (JSON.stringify(d.status ?? {}) === JSON.stringify(status)) return d;
-    return this.deployments.updateStatus(d.metadata!.namespace, { ...d, status });
+    const stored = await this.deployments.updateStatus(d.metadata!.namespace, { ...d, status });
+    this.written(d, stored);
+    return stored;
+  }
+
+  /** Patches the Deployment's own object, remembering the version written. */
+  async patchDeployment(d: Deployment, patch: unknown, type: 'merge' | 'json'): Promise<Deployment> {
+    const stored = await this.deployments.patch(d.metadata!.namespace, d.metadata!.name!, patch, type);
+    this.written(d, stored);
+    return stored;
   }
 
   /** Sets the Deployment's revision annotation (a metadata-only write; generation does not move). */
   async setDeploymentRevision(d: Deployment, revision: string): Promise<Deployment> {
     if (d.metadata?.annotations?.[REVISION_ANNOTATION] === revision) return d;
-    const updated = await this.deployments.patch(d.metadata!.namespace, d.metadata!.name!, { metadata: { annotations: { [REVISION_ANNOTATION]: revision } } }, 'merge');
+    const updated = await this.patchDeployment(d, { metadata: { annotations: { [REVISION_ANNOTATION]: revision } } }, 'merge');
     // Keep the in-memory status we are computing; only metadata came back new.
     return { ...d, metadata: updated.metadata };
   }
@@ -87,6 +98,7 @@ export class Syncer {
       if (annotationsChanged || minReadyChanged) {
         rs.spec = { ...rs.spec!, minReadySeconds: d.spec?.minReadySeconds ?? 0 };
         rs = await this.replicaSets.update(rs.metadata!.namespace, rs);
+        this.written(d, rs);
         // Later steps of this sync read rsList: let them see what we just wrote.
         const i = rsList.indexOf(existing);
         if (i >= 0) rsList[i] = rs;
@@ -125,6 +137,7 @@ export class Syncer {
     let alreadyExisted = false;
     try {
       created = await this.replicaSets.create(d.metadata!.namespace, rs);
+      this.written(d, created);
     } catch (err) {
       if (isAlreadyExists(err)) {
         const found = await this.replicaSets.get(d.metadata!.namespace, rs.metadata!.name!);
@@ -132,6 +145,8 @@ export class Syncer {
         if (controllerRefOf(found)?.uid === d.metadata!.uid && equalIgnoreHash(d.spec!.template, found.spec?.template)) {
           created = found;
           alreadyExisted = true;
+          // Acted on from a live read: the cache must catch up to it before the next sync.
+          this.written(d, found);
         } else {
           // A hash collision with someone else's ReplicaSet: bump collisionCount so the next hash differs.
           const status = { ...structuredClone(d.status ?? {}), collisionCount: (d.status?.collisionCount ?? 0) + 1 };
@@ -183,6 +198,7 @@ export class Syncer {
       }
     } else ops.push({ op: 'add', path: '/metadata/annotations', value: copy.metadata!.annotations });
     const updated = await this.replicaSets.patch(rs.metadata!.namespace, rs.metadata!.name!, ops, 'json');
+    this.written(d, updated);
     if (sizeChanged) this.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${direction} replica set ${rs.metadata!.name} from ${oldScale} to ${newScale}`);
     return { scaled: sizeChanged, rs: updated };
   }

@@ -21,10 +21,12 @@ import {
   maxUnavailable,
   newRSNewReplicas,
   proportionalScale,
+  replicasOf,
   resolveFenceposts,
   scaleDownOldPlan,
   scaledValue,
   setNewReplicaSetAnnotations,
+  statusCaughtUp,
 } from './util.js';
 import { rolloutStatus } from './progress.js';
 import { rollbackTarget } from './rollback.js';
@@ -120,6 +122,37 @@ test('rolling scale down: unhealthy old replicas are cleaned up first, oldest fi
   const plan2 = scaleDownOldPlan(d, [a, b, rs('n', 4, 4)], [b, a]);
   assert.deepEqual(plan2.steps.map((s) => [s.rs.metadata!.name, s.to]), [['a', 0]]);
   assert.equal(plan2.total, 3);
+});
+
+test('cleanup never scales an old ReplicaSet up when its status still counts pods being removed', () => {
+  // The seed's 10-replica rollout: the Deployment has just scaled the old RS 10 → 9;
+  // the RS controller's status still shows the 10 pods it saw. Nothing is unhealthy.
+  const old = rs('old', 9, 10, { created: 1 });
+  assert.deepEqual(cleanupUnhealthyPlan([old], 1), { steps: [], total: 0 });
+  const table: Array<[string, number, number, number, Array<[string, number]>]> = [
+    // name, replicas, available, maxCleanup, expected steps
+    ['healthy', 4, 4, 2, []],
+    ['one unhealthy', 4, 3, 2, [['x', 3]]],
+    ['budget-bound', 4, 0, 2, [['x', 2]]],
+    ['over-available', 3, 5, 2, []],
+    ['empty', 0, 1, 2, []],
+  ];
+  for (const [why, replicas, available, max, steps] of table) {
+    const plan = cleanupUnhealthyPlan([rs('x', replicas, available)], max);
+    assert.deepEqual(plan.steps.map((s) => [s.rs.metadata!.name, s.to]), steps, why);
+    assert.ok(plan.steps.every((s) => s.to <= replicasOf(s.rs)), `${why}: never a scale-up`);
+  }
+});
+
+test('a ReplicaSet status is trusted for scale-down only once it describes the current spec', () => {
+  const caughtUp = (replicas: number, available: number, generation: number, observed: number) => {
+    const r = rs('x', replicas, available);
+    return statusCaughtUp({ ...r, metadata: { ...r.metadata, generation }, status: { ...r.status!, observedGeneration: observed } });
+  };
+  assert.equal(caughtUp(9, 9, 2, 2), true);
+  assert.equal(caughtUp(9, 7, 2, 2), true, 'fewer available than wanted is news, not staleness');
+  assert.equal(caughtUp(9, 10, 2, 2), false, 'the scaled-away pod is still counted');
+  assert.equal(caughtUp(9, 9, 3, 2), false, 'spec not yet observed');
 });
 
 test('proportional scaling spreads a resize over active ReplicaSets', () => {

@@ -371,6 +371,17 @@ export function findActiveOrLatest(newRS: ReplicaSet | undefined, oldRSs: Replic
 // ---- rolling update scale-down plans ----
 
 /**
+ * Whether a ReplicaSet's status describes its current spec, so its availableReplicas
+ * can be trusted for a scale-down decision. After the Deployment scales an old RS from
+ * 10 to 9, the RS controller's first status still counts the 10 pods it saw (9/10
+ * available); deciding from that would remove one available pod too many.
+ */
+export function statusCaughtUp(rs: ReplicaSet): boolean {
+  if ((rs.status?.observedGeneration ?? 0) < (rs.metadata?.generation ?? 0)) return false;
+  return (rs.status?.availableReplicas ?? 0) <= replicasOf(rs);
+}
+
+/**
  * How many pods the old ReplicaSets may lose now without going below
  * replicas − maxUnavailable, counting the new RS's unavailable pods as already lost.
  * Example: replicas 10, maxUnavailable 0, new RS 2 (0 available), old 10 → 12 − 10 − 2 = 0.
@@ -394,7 +405,9 @@ export function cleanupUnhealthyPlan(oldRSs: ReplicaSet[], maxCleanup: number): 
     if (total >= maxCleanup) break;
     const replicas = replicasOf(rs);
     const available = rs.status?.availableReplicas ?? 0;
-    if (replicas === 0 || replicas === available) continue;
+    // available > replicas: a scale-down whose pods are not yet gone from status. Not
+    // unhealthy replicas; "cleaning" them up would scale the ReplicaSet back up.
+    if (replicas === 0 || available >= replicas) continue;
     const down = Math.min(maxCleanup - total, replicas - available);
     steps.push({ rs, to: replicas - down });
     total += down;

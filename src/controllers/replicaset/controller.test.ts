@@ -107,3 +107,34 @@ test('availableReplicas waits minReadySeconds on the injected clock', async () =
     await env.stop();
   }
 });
+
+test('a pod cache lagging behind our creates and deletes: expectations hold the controller back, so it never creates or deletes twice', async () => {
+  // Every pod event reaches the controller 150 ms late; meanwhile its ReplicaSet keeps being requeued.
+  const api = new MemApi({ watchLagMs: (collection) => (collection === 'v1/pods' ? 150 : 0) });
+  const { client, stop } = await setup(api, realClock);
+  const rsClient = client.resource(REPLICASETS);
+  const pods = () => api.list('v1/pods');
+  const count = (method: string) => api.requests.filter((r) => r.startsWith(`${method} v1/pods`)).length;
+  const nudge = async () => {
+    // Status-only writes by "someone else" requeue the ReplicaSet while the pod events are in flight.
+    for (let i = 0; i < 5; i++) {
+      await rsClient.patch('default', 'lag', { metadata: { annotations: { nudge: String(Math.random()) } } }, 'merge');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  try {
+    await rsClient.create('default', replicaSet('lag', 5));
+    await nudge();
+    await until(() => pods().length === 5, '5 pods');
+    await until(async () => (await rsClient.get('default', 'lag')).status?.replicas === 5, 'status 5');
+    assert.equal(count('POST'), 5, 'five creates, not one more');
+    await rsClient.patch('default', 'lag', { spec: { replicas: 2 } }, 'merge');
+    await nudge();
+    await until(() => pods().length === 2, '2 pods');
+    await until(async () => (await rsClient.get('default', 'lag')).status?.replicas === 2, 'status 2');
+    assert.equal(count('DELETE'), 3, 'three deletes, not one more');
+    assert.equal(count('POST'), 5);
+  } finally {
+    await stop();
+  }
+});

@@ -85,6 +85,12 @@ const status = (code: number, reason: string, message: string): Status => ({ kin
 export interface MemApiOptions {
   /** Return a Status to refuse a create (e.g. admission), or undefined to accept. */
   refuseCreate?(collection: string, obj: Obj): Status | undefined;
+  /**
+   * Deliver this watch's events this many ms late (in order): a client whose informer
+   * cache lags behind the store, as a slow watch does under load. Given the collection
+   * and the watching client's User-Agent.
+   */
+  watchLagMs?(collection: string, userAgent: string): number;
 }
 
 export class MemApi {
@@ -92,8 +98,10 @@ export class MemApi {
   private uid = 0;
   readonly objects = new Map<string, Obj>(); // key: collection|ns|name
   private history: Array<{ collection: string; type: string; object: Obj }> = [];
-  private watchers = new Set<{ t: Target; res: http.ServerResponse; labels: string | null }>();
+  private watchers = new Set<{ t: Target; res: http.ServerResponse; labels: string | null; lagMs: number }>();
   readonly requests: string[] = [];
+  /** Writes refused with a 4xx/5xx status: "METHOD collection/name[/sub] code". */
+  readonly refusedWrites: string[] = [];
   private server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -123,7 +131,9 @@ export class MemApi {
       if (w.t.collection !== collection) continue;
       if (w.t.namespace && w.t.namespace !== (object.metadata.namespace ?? '')) continue;
       if (!matchesLabels(object, w.labels)) continue;
-      w.res.write(JSON.stringify({ type, object }) + '\n');
+      const line = JSON.stringify({ type, object }) + '\n';
+      if (w.lagMs > 0) setTimeout(() => w.res.writable && w.res.write(line), w.lagMs);
+      else w.res.write(line);
     }
   }
 
@@ -144,9 +154,13 @@ export class MemApi {
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const url = new URL(req.url!, 'http://x');
     const t = parse(url.pathname);
-    const send = (code: number, obj: unknown): void => void res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(obj));
+    const what = t && `${req.method} ${t.collection}${t.name ? '/' + t.name : ''}${t.sub ? '/' + t.sub : ''}`;
+    const send = (code: number, obj: unknown): void => {
+      if (code >= 400 && req.method !== 'GET' && what) this.refusedWrites.push(`${what} ${code}`);
+      res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(obj));
+    };
     if (!t) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
-    this.requests.push(`${req.method} ${t.collection}${t.name ? '/' + t.name : ''}${t.sub ? '/' + t.sub : ''}`);
+    this.requests.push(what!);
     const key = `${t.collection}|${t.namespace}|${t.name}`;
     const existing = t.name ? this.objects.get(key) : undefined;
     const input = body ? (JSON.parse(body) as Obj) : undefined;
@@ -156,7 +170,7 @@ export class MemApi {
       if (url.searchParams.get('watch') === 'true') {
         const from = Number(url.searchParams.get('resourceVersion') || this.rv);
         res.writeHead(200, { 'content-type': 'application/json' });
-        const w = { t, res, labels };
+        const w = { t, res, labels, lagMs: this.opts.watchLagMs?.(t.collection, String(req.headers['user-agent'] ?? '')) ?? 0 };
         for (const h of this.history.slice(from)) if (h.collection === t.collection) res.write(JSON.stringify({ type: h.type, object: h.object }) + '\n');
         this.watchers.add(w);
         res.on('close', () => this.watchers.delete(w));
