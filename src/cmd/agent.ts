@@ -10,6 +10,7 @@ export const agentFlags: FlagSpec[] = [
   { name: 'token', type: 'string', default: '', description: "Bearer token the API server accepts (a line of the server's <data-dir>/pki/tokens.csv)" },
   { name: 'ca-file', type: 'string', default: '', description: "The cluster CA (the server's <data-dir>/pki/ca.crt); without it the server's certificate is not verified" },
   { name: 'name', type: 'string', default: '', description: "Node name (default: this machine's hostname)" },
+  { name: 'pod-masquerade', type: 'bool', default: false, description: 'Let pods reach other networks through NAT (off: pod traffic never leaves this machine)' },
   { name: 'data-dir', type: 'string', default: '~/.kujira-agent', description: 'Directory for the node: containerd state, pod volumes, logs' },
 ];
 
@@ -49,7 +50,7 @@ export async function agent(argv: string[]): Promise<number> {
   const dataDir = resolve(expandHome(String(values['data-dir'])));
   let node: Awaited<ReturnType<typeof joinCluster>> | undefined;
   try {
-    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem });
+    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, options: { ipMasq: values['pod-masquerade'] === true } });
     // Every kujira node has the demo image, as `kujira up`'s own node does.
     await ensureBuiltinImages(node.containerd.socket, node.containerd.client, join(dataDir, 'images'), [DEMO_IMAGE]).catch(async (err: unknown) => {
       await node?.stop();

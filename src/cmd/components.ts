@@ -188,7 +188,7 @@ export function components(deps: ComponentDeps): Component[] {
             client: adminClient(ctx),
             dataDir: join(ctx.dataDir, 'node'),
             nodeName: hostname().toLowerCase(),
-            options: { clientCA: ctx.api.caPem, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
+            options: { clientCA: ctx.api.caPem, ipMasq: ctx.flags['pod-masquerade'] === true, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
           });
           try {
             await ensureBuiltinImages(agent.containerd.socket, agent.containerd.client, join(ctx.dataDir, 'node', 'images'), [DEMO_IMAGE]);
