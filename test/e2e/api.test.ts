@@ -58,7 +58,7 @@ describe('API server over HTTPS', () => {
       assert.ok(v1.resources.some((x: { name: string }) => x.name === 'pods/binding'));
       assert.equal((await c.req('GET', '/version')).json().major, '1');
     });
-    it('serves aggregated discovery v2beta1 and OpenAPI, answering protobuf-only OpenAPI v2 with 406', async () => {
+    it('serves aggregated discovery v2beta1 and OpenAPI, answering protobuf-only OpenAPI v2 with a minimal protobuf document', async () => {
       const beta = await c.req('GET', '/api', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' } });
       assert.equal(beta.json().apiVersion, 'apidiscovery.k8s.io/v2beta1');
       const root = (await c.req('GET', '/openapi/v3')).json();
@@ -67,7 +67,11 @@ describe('API server over HTTPS', () => {
       assert.equal(doc.status, 200);
       assert.ok(doc.json().components.schemas['io.k8s.api.apps.v1.Deployment']);
       const proto = await c.req('GET', '/openapi/v2', { headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
-      assert.equal(proto.status, 406);
+      assert.equal(proto.status, 200);
+      assert.equal(proto.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+      assert.ok(proto.body.includes('2.0'));
+      const other = await c.req('GET', '/openapi/v2', { headers: { Accept: 'application/vnd.unknown' } });
+      assert.equal(other.status, 406);
       assert.equal((await c.req('GET', '/openapi/v2')).json().swagger, '2.0');
     });
   });
