@@ -19,6 +19,7 @@ import type { ResourceDefinition } from './registry/types.js';
 import { notFoundPath, ResourceHandler } from './rest/handlers.js';
 import { ObjectService } from './rest/objects.js';
 import { ResourceIndex } from './resources.js';
+import { PodStreamProxy } from './streaming.js';
 import { defaultWatchSettings, type WatchSettings } from './watch/stream.js';
 
 export interface ApiServerConfig {
@@ -43,6 +44,15 @@ export interface ExtraApi {
   aggregatedDiscoveryEntry: object;
   handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean>;
 }
+
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/** gnostic's openapi_v2.Document { swagger: "2.0" (1), info (2) { title (1), version (2) } } on the protobuf wire. */
+const MINIMAL_OPENAPI_V2_PROTOBUF: Buffer = (() => {
+  const field = (num: number, bytes: Buffer): Buffer => Buffer.concat([Buffer.from([(num << 3) | 2, bytes.length]), bytes]);
+  const info = Buffer.concat([field(1, Buffer.from('Kubernetes')), field(2, Buffer.from('v1.32.0'))]);
+  return Buffer.concat([field(1, Buffer.from('2.0')), field(2, info)]);
+})();
 
 export interface TlsConfig {
   ca: string;
@@ -79,6 +89,8 @@ export class ApiServer {
   private readonly discovery: Discovery;
   private readonly resources: ResourceHandler;
   private readonly lifecycle: NamespaceLifecycle;
+  /** pods/exec, pods/attach, pods/portforward (needs the kubelet-client certificate). */
+  private readonly streams?: PodStreamProxy;
   private ready = false;
   private shuttingDown = false;
   private serverAddress = '127.0.0.1:6443';
@@ -95,6 +107,7 @@ export class ApiServer {
       log: cfg.log.child('watch'),
       logs: cfg.kubeletClient ? new PodLogProxy(this.service, this.index, cfg.kubeletClient) : undefined,
     });
+    if (cfg.kubeletClient) this.streams = new PodStreamProxy(this.service, this.index, cfg.kubeletClient, cfg.authenticate, cfg.log.child('streams'));
     this.lifecycle = new NamespaceLifecycle(this.service, this.index, cfg.log.child('namespaces'), { retryMs: cfg.namespaceRetryMs ?? 1000 });
   }
 
@@ -109,6 +122,7 @@ export class ApiServer {
     this.shuttingDown = true;
     this.lifecycle.stop();
     this.resources.endWatches();
+    this.streams?.closeAll();
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -187,6 +201,7 @@ export class ApiServer {
         return sendObject(res, 200, list);
       }
       case 'resource':
+        if (this.streams?.owns(parsed.req)) return this.streams.plainRequest(method, parsed.req, url.searchParams);
         return this.resources.handle(req, res, url, parsed.req);
       default:
         throw notFoundPath();
@@ -199,6 +214,15 @@ export class ApiServer {
       const ranges = parseAccept(req.headers.accept);
       // kubectl asks for the protobuf form first; we only speak JSON, so say so when JSON is not acceptable.
       if (ranges.length > 0 && !ranges.some((r) => r.type === 'application/json' || r.type === '*/*' || r.type === 'application/*')) {
+        if (ranges.some((r) => r.type === OPENAPI_V2_PROTOBUF)) {
+          // kubectl falls back to this document for kinds the v3 documents lack (e.g. the seed's
+          // extensions/v1beta1 manifests). Its answer for such kinds is "no matches for kind",
+          // which needs a valid document, not a 406; ours names no types (the JSON form has them).
+          // The reply names the type without '@', which Go's media-type parser rejects.
+          res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': MINIMAL_OPENAPI_V2_PROTOBUF.length });
+          res.end(MINIMAL_OPENAPI_V2_PROTOBUF);
+          return;
+        }
         throw errors.notAcceptable('only the following media types are accepted: application/json');
       }
       return sendObject(res, 200, schema.openapiV2());
@@ -233,6 +257,7 @@ export class ApiServer {
       this.handle,
     );
     server.keepAliveTimeout = 65_000;
+    if (this.streams) server.on('upgrade', this.streams.upgrade);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port, opts.address, () => {

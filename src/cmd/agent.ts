@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { importImageArchive, joinCluster } from '../node/agent/index.js';
+import { DEMO_IMAGE, ensureBuiltinImages, importImageArchive, joinCluster } from '../node/agent/index.js';
 import { FlagError, helpText, parseFlags, type FlagSpec } from './flags.js';
 
 export const agentFlags: FlagSpec[] = [
@@ -46,16 +46,23 @@ export async function agent(argv: string[]): Promise<number> {
     }
   }
   const nodeName = String(values.name) || hostname().toLowerCase();
-  let node;
+  const dataDir = resolve(expandHome(String(values['data-dir'])));
+  let node: Awaited<ReturnType<typeof joinCluster>> | undefined;
   try {
-    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir: resolve(expandHome(String(values['data-dir']))), caPem });
+    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem });
+    // Every kujira node has the demo image, as `kujira up`'s own node does.
+    await ensureBuiltinImages(node.containerd.socket, node.containerd.client, join(dataDir, 'images'), [DEMO_IMAGE]).catch(async (err: unknown) => {
+      await node?.stop();
+      throw err;
+    });
   } catch (err) {
     process.stderr.write(`kujira agent: cannot join ${String(values.server)}: ${(err as Error).message}\n`);
     return 1;
   }
   process.stdout.write(`kujira: node ${nodeName} joined ${String(values.server)}\n`);
+  const joined = node;
   await new Promise<void>((done) => {
-    const onSignal = () => void node.stop().finally(done);
+    const onSignal = () => void joined.stop().finally(done);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });

@@ -1,8 +1,7 @@
 // The `kujira` CLI.
 import { createLogger } from '../api/log.js';
 import { FlagError, helpText, parseFlags } from './flags.js';
-import { StartupError, startCluster, upFlags } from './up.js';
-import { agent, image } from './agent.js';
+
 
 const USAGE = `kujira: a small Kubernetes-compatible orchestrator
 
@@ -16,6 +15,8 @@ Run 'kujira up --help' or 'kujira agent --help' for their flags.
 `;
 
 async function up(argv: string[]): Promise<number> {
+  // Each command loads only its own modules: `kujira agent` needs no API server, and vice versa.
+  const { StartupError, startCluster, upFlags } = await import('./up.js');
   let parsed;
   try {
     parsed = parseFlags(upFlags, argv);
@@ -75,9 +76,9 @@ async function main(argv: string[]): Promise<number> {
     case 'up':
       return up(rest);
     case 'agent':
-      return agent(rest);
+      return (await import('./agent.js')).agent(rest);
     case 'image':
-      return image(rest);
+      return (await import('./agent.js')).image(rest);
     case undefined:
     case 'help':
     case '--help':

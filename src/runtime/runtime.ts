@@ -113,6 +113,14 @@ export class ExecError extends Error {
   }
 }
 
+/** The standard streams an interactive exec or attach carries (stderr is merged into stdout with a tty). */
+export interface StdioSpec {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
 export interface ImageInfo {
   id: string;
   repoTags: string[];
@@ -170,6 +178,13 @@ export interface PodRuntime {
   /** null when the container is gone. */
   containerStatus(id: string): Promise<ContainerStatusInfo | null>;
   execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecResult>;
+  /**
+   * Interactive streams: each returns a one-use URL on the runtime's own stream server that speaks the
+   * Kubernetes streaming protocols (SPDY, websocket channels) for exec, attach and port-forward.
+   */
+  execStream(id: string, command: string[], stdio: StdioSpec): Promise<string>;
+  attachStream(id: string, stdio: StdioSpec): Promise<string>;
+  portForwardStream(sandboxId: string, ports: number[]): Promise<string>;
   /** Asks the runtime to reopen a container's log file (after it was rotated). */
   reopenLog(id: string): Promise<void>;
   usage(filter?: { sandboxId?: string }): Promise<ContainerUsage[]>;

@@ -36,6 +36,12 @@ describe('kubectl against kujira', () => {
     }
   });
 
+  it("answers the seed's extensions/v1beta1 ReplicaSet as Kubernetes does: no such kind", async () => {
+    const r = await c.kubectl(['apply', '-f', fixture('seed-kuard-rs-extensions.yaml')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /no matches for kind "ReplicaSet" in version "extensions\/v1beta1"/, r.stderr);
+  });
+
   it('applies a pod, applies it unchanged, then applies a change', async () => {
     assert.match(await c.k(['apply', '-f', fixture('kuard-pod.yaml')]), /pod\/kuard created/);
     assert.match(await c.k(['apply', '-f', fixture('kuard-pod.yaml')]), /pod\/kuard unchanged/);

@@ -114,3 +114,21 @@ test('a container over its memory limit is reported OOMKilled with exit code 137
   await runtime.stopSandbox(sb);
   await runtime.removeSandbox(sb);
 });
+
+test('the demo image logs its start, exits 0 on SIGTERM at once and says so', async () => {
+  const spec = sandbox('demo');
+  const sb = await runtime.runSandbox(spec);
+  const c = await runtime.createContainer(sb, container('web', [], { image: DEMO_IMAGE }), spec);
+  await runtime.startContainer(c);
+  const logFile = join(spec.logDirectory, 'web/0.log');
+  await until('start line', async () => (await readFile(logFile, 'utf8').catch(() => '')).includes('kujira-demo: starting on port 8080 as demo'));
+  const t0 = Date.now();
+  await runtime.stopContainer(c, 10);
+  assert.ok(Date.now() - t0 < 3000, `stop took ${Date.now() - t0} ms`);
+  const st = await runtime.containerStatus(c);
+  assert.equal(st?.exitCode, 0);
+  assert.equal(st?.reason, 'Completed');
+  assert.match(await readFile(logFile, 'utf8'), / stdout F kujira-demo: SIGTERM received, exiting\n/);
+  await runtime.stopSandbox(sb);
+  await runtime.removeSandbox(sb);
+});

@@ -1,8 +1,9 @@
 // The node agent against a real containerd and the real kubectl: `kujira up` (simulated runtime, so it runs no
 // agent of its own) in this process, then our agent joined to it. Needs root and the Debian packages
-// (containerd runc containernetworking-plugins busybox-static iptables); fails, never skips, without them.
+// (containerd runc containernetworking-plugins busybox-static iptables docker-registry); fails, never skips, without them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,9 @@ import { KubeClient } from '../../src/client/client.js';
 import { PODS } from '../../src/client/resources.js';
 import { startCluster, type Cluster } from '../../src/cmd/up.js';
 import { detectContainerdSupport, DEMO_IMAGE, startNodeAgent, type NodeAgent } from '../../src/node/agent/index.js';
-import { ensureBuiltinImages } from '../../src/runtime/cri/images.js';
+import { buildOciImage, demoImage, ensureBuiltinImages } from '../../src/runtime/cri/images.js';
+import { pushImage } from '../../src/runtime/cri/registry.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const run = promisify(execFile);
 const NODE = 'agent-e2e';
@@ -26,6 +29,7 @@ let cluster: Cluster | undefined;
 let agent: NodeAgent | undefined;
 let client: KubeClient;
 let kubeconfig = '';
+let registry: TestRegistry | undefined;
 
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await run('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 });
@@ -45,6 +49,19 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     await sleep(150);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 const getPod = (name: string) => client.resource(PODS).get('default', name);
@@ -69,9 +86,11 @@ before(async () => {
     options: { clientCA: api.caPem, backoff: { baseMs: 1000, maxMs: 4000 }, imageBackoff: { baseMs: 1000, maxMs: 2000 }, relistIntervalMs: 300, log: agentLog },
   });
   await ensureBuiltinImages(agent.containerd.socket, agent.containerd.client, null, [DEMO_IMAGE]);
+  registry = await startRegistry(join(dir, 'registry'));
 });
 
 after(async () => {
+  await registry?.stop().catch(() => {});
   await agent?.stop().catch((err: Error) => console.error('agent stop:', err.message));
   await cluster?.stop().catch(() => {});
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -94,8 +113,9 @@ test('two containers share localhost and one emptyDir mounted at different paths
     spec: {
       volumes: [{ name: 'shared', emptyDir: {} }],
       containers: [
-        { name: 'web', image: DEMO_IMAGE, imagePullPolicy: 'Never', volumeMounts: [{ name: 'shared', mountPath: '/www/shared' }] },
-        { name: 'side', image: DEMO_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'echo shared-ok > /data/msg; until wget -qO- http://127.0.0.1:8080/shared/msg; do sleep 0.2; done; echo "I am $POD_NAME in $POD_NS"; exec sleep 3600'],
+        { name: 'web', image: DEMO_IMAGE, imagePullPolicy: 'Never', volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
+        // side asks web (over localhost) to write into the volume at web's path, then reads it at its own.
+        { name: 'side', image: DEMO_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'until wget -qO- "http://127.0.0.1:8080/write?path=/shared/msg&text=shared-ok"; do sleep 0.2; done; cat /data/msg; echo "I am $POD_NAME in $POD_NS"; exec sleep 3600'],
           env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'POD_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
           volumeMounts: [{ name: 'shared', mountPath: '/data' }] },
       ],
@@ -112,25 +132,44 @@ test('two containers share localhost and one emptyDir mounted at different paths
   assert.match(webLogs, /^\d{4}-\d\d-\d\dT\S+Z /);
 });
 
-test('a liveness failure restarts the container and logs --previous shows the old one', async () => {
+test('the demo image: / shows the pod, /write and /fs reach a volume; /fail/healthy makes liveness restart it and logs --previous shows the old one', async () => {
   await apply({
     metadata: { name: 'liveness' },
     spec: {
+      volumes: [{ name: 'data', emptyDir: {} }],
       containers: [{
-        name: 'app', image: DEMO_IMAGE, imagePullPolicy: 'Never',
-        command: ['sh', '-c', 'echo "started at $(date +%s%N)"; httpd -p 8080 -h /www; sleep 1; rm /www/healthy; exec sleep 3600'],
+        name: 'app', image: DEMO_IMAGE, imagePullPolicy: 'Never', env: [{ name: 'GREETING', value: 'hello from env' }],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
         livenessProbe: { httpGet: { path: '/healthy', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+        readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 1 },
       }],
     },
   });
-  const pod = await until('a restart', async () => { const p = await getPod('liveness'); return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && p; }, 45_000);
-  assert.equal(pod.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137);
+  const pod = await until('Ready', async () => { const p = await getPod('liveness'); return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && p; });
+  const ip = pod.status!.podIP!;
+  const home = await httpGet(`http://${ip}:8080/`);
+  assert.equal(home.status, 200);
+  assert.match(home.body, /^hostname: liveness$/m);
+  assert.match(home.body, new RegExp(`^pod IP: ${ip.replace(/\./g, '\\.')} $`, 'm'));
+  assert.match(home.body, /^ {2}GREETING=hello from env$/m);
+  assert.equal((await httpGet(`http://${ip}:8080/write?path=/data/note&text=kept+here`)).body, 'wrote /data/note\n');
+  assert.match((await httpGet(`http://${ip}:8080/fs?path=/data`)).body, / note\n/);
+  assert.equal((await httpGet(`http://${ip}:8080/fail/healthy`)).status, 200);
+  const restarted = await until('a restart', async () => { const p = await getPod('liveness'); return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && p; }, 45_000);
+  // The demo exits 0 on the SIGTERM the agent sends when liveness fails.
+  assert.equal(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 0);
   const previous = await kubectl('logs', 'liveness', '--previous');
-  assert.match(previous, /^started at \d+/);
+  assert.match(previous, /^kujira-demo: starting on port 8080 as liveness$/m);
+  assert.match(previous, /^kujira-demo: GET \/fail\/healthy 200$/m);
+  assert.match(previous, /^kujira-demo: GET \/healthy 500$/m);
+  assert.match(previous, /^kujira-demo: SIGTERM received, exiting$/m);
   const events = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=liveness', '-o', 'json');
   const reasons = (JSON.parse(events) as { items: core.Event[] }).items.map((e) => `${e.reason}: ${e.message}`);
-  assert.ok(reasons.some((r) => r.startsWith('Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404')), reasons.join('\n'));
+  assert.ok(reasons.some((r) => r.startsWith('Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 500')), reasons.join('\n'));
   assert.ok(reasons.some((r) => r === 'Killing: Container app failed liveness probe, will be restarted'), reasons.join('\n'));
+  // The emptyDir outlives the container.
+  await until('ready again', async () => (await getPod('liveness')).status?.containerStatuses?.[0]?.ready);
+  assert.match((await httpGet(`http://${ip}:8080/fs?path=/data`)).body, / note\n/);
 });
 
 test('an exec readiness probe gates Ready', async () => {
@@ -196,6 +235,110 @@ test('a missing image gives ErrImagePull then ImagePullBackOff; Never without th
   assert.equal(p.status?.containerStatuses?.[0]?.state?.waiting?.message, 'Container image "localhost/kujira-absent:1" is not present with pull policy of Never');
 });
 
+async function eventsOf(name: string): Promise<string[]> {
+  const out = await kubectl('get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json');
+  return (JSON.parse(out) as { items: core.Event[] }).items.map((e) => `${e.reason}: ${e.message}`);
+}
+
+/** Registry requests for one repository's manifests (resolving a tag is a HEAD or GET of its manifest). */
+const manifestRequests = (repository: string) => registry!.log().split('\n').filter((l) => l.includes(`/v2/${repository}/manifests/`)).length;
+
+test('pulls from a local registry honour imagePullPolicy IfNotPresent, Always and Never', async () => {
+  const repo = 'kujira/pulled';
+  const image = `${registry!.host}/${repo}:1`;
+  const first = buildOciImage({ ...(await demoImage()), names: [image] });
+  await pushImage(registry!.host, repo, '1', first);
+
+  // IfNotPresent, absent: pulled.
+  await apply({ metadata: { name: 'pull-ifnotpresent' }, spec: { containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent' }] } });
+  const pulled = await until('running', async () => { const p = await getPod('pull-ifnotpresent'); return p.status?.containerStatuses?.[0]?.state?.running && p; });
+  assert.equal(pulled.status?.containerStatuses?.[0]?.imageID, `${image.replace(/:1$/, '')}@${first.manifestDigest}`);
+  const pulledEvents = await until('Pulled', async () => { const e = await eventsOf('pull-ifnotpresent'); return e.some((r) => r.startsWith('Pulled: Successfully pulled image')) && e; });
+  assert.ok(pulledEvents.includes(`Pulling: Pulling image "${image}"`), pulledEvents.join('\n'));
+
+  // IfNotPresent, present: no registry request at all.
+  const before = manifestRequests(repo);
+  await apply({ metadata: { name: 'pull-present' }, spec: { containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent' }] } });
+  await until('running', async () => (await getPod('pull-present')).status?.containerStatuses?.[0]?.state?.running);
+  assert.ok((await eventsOf('pull-present')).includes(`Pulled: Container image "${image}" already present on machine`));
+  assert.equal(manifestRequests(repo), before);
+
+  // Always: asks the registry again and gets the tag's new content.
+  const second = buildOciImage({ ...(await demoImage()), names: [image], env: ['PATH=/bin:/usr/bin', 'PORT=8080', 'BUILD=2'] });
+  await pushImage(registry!.host, repo, '1', second);
+  await apply({ metadata: { name: 'pull-always' }, spec: { containers: [{ name: 'c', image, imagePullPolicy: 'Always' }] } });
+  const always = await until('running', async () => { const p = await getPod('pull-always'); return p.status?.containerStatuses?.[0]?.state?.running && p; });
+  assert.ok(manifestRequests(repo) > before);
+  assert.equal(always.status?.containerStatuses?.[0]?.imageID, `${image.replace(/:1$/, '')}@${second.manifestDigest}`);
+
+  // Never, present: runs without the registry.
+  await apply({ metadata: { name: 'pull-never' }, spec: { containers: [{ name: 'c', image, imagePullPolicy: 'Never' }] } });
+  await until('running', async () => (await getPod('pull-never')).status?.containerStatuses?.[0]?.state?.running);
+  for (const name of ['pull-ifnotpresent', 'pull-present', 'pull-always', 'pull-never']) await kubectl('delete', 'pod', name, '--wait=false');
+});
+
+test('a tag the registry lacks gives ErrImagePull, then ImagePullBackOff, with the events Kubernetes shows', async () => {
+  const image = `${registry!.host}/kujira/absent:1`;
+  await apply({ metadata: { name: 'pull-missing' }, spec: { containers: [{ name: 'c', image }] } });
+  const seen = new Set<string>();
+  // ErrImagePull shows for a moment after each failed pull (the event below records it), ImagePullBackOff in between.
+  await until('ImagePullBackOff', async () => {
+    const waiting = (await getPod('pull-missing')).status?.containerStatuses?.[0]?.state?.waiting;
+    if (waiting?.reason) seen.add(waiting.reason);
+    return seen.has('ImagePullBackOff');
+  }, 20_000).catch((err: Error) => { throw new Error(`${err.message} (saw ${[...seen].join(', ') || 'nothing'})`); });
+  const events = await eventsOf('pull-missing');
+  assert.ok(events.some((e) => e.startsWith(`Failed: Failed to pull image "${image}": rpc error: code = NotFound desc = `) && e.includes('not found')), events.join('\n'));
+  assert.ok(events.includes('Failed: Error: ErrImagePull'), events.join('\n'));
+  assert.deepEqual([...seen].filter((r) => r !== 'ErrImagePull' && r !== 'ImagePullBackOff'), []);
+  assert.ok(events.includes(`BackOff: Back-off pulling image "${image}"`), events.join('\n'));
+  const out = await kubectl('get', 'pod', 'pull-missing');
+  assert.match(out, /pull-missing\s+0\/1\s+(ErrImagePull|ImagePullBackOff)\s+0\s/);
+  await kubectl('delete', 'pod', 'pull-missing', '--wait=false');
+});
+
+test('bad input shows as Kubernetes shows it and never stops the agent serving its other pods', async () => {
+  // A command that does not exist: the start fails (RunContainerError), then the container backs off.
+  await apply({ metadata: { name: 'bad-command' }, spec: { containers: [{ name: 'c', image: DEMO_IMAGE, imagePullPolicy: 'Never', command: ['/no/such/program'] }] } });
+  // A readiness probe on a port nothing listens on.
+  await apply({ metadata: { name: 'bad-probe' }, spec: { containers: [{ name: 'c', image: DEMO_IMAGE, imagePullPolicy: 'Never',
+    readinessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 1 } }] } });
+  // A volumeMount naming no volume never reaches the node.
+  const file = join(dir, 'bad-mount.json');
+  await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad-mount' },
+    spec: { nodeName: NODE, containers: [{ name: 'c', image: DEMO_IMAGE, volumeMounts: [{ name: 'nope', mountPath: '/x' }] }] } }));
+  const refused = await run('kubectl', ['apply', '--validate=false', '-f', file], { env: { ...process.env, KUBECONFIG: kubeconfig } }).then(() => '', (err: { stderr: string }) => err.stderr);
+  assert.match(refused, /The Pod "bad-mount" is invalid: spec\.containers\[0\]\.volumeMounts\[0\]\.name: Not found: "nope"/);
+
+  const seen = new Set<string>();
+  const bad = await until('RunContainerError then CrashLoopBackOff', async () => {
+    const p = await getPod('bad-command');
+    const reason = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    if (reason) seen.add(reason);
+    return seen.has('CrashLoopBackOff') && p;
+  }, 20_000);
+  assert.ok(seen.has('RunContainerError') || (bad.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, [...seen].join(','));
+  const terminated = bad.status?.containerStatuses?.[0]?.lastState?.terminated;
+  assert.equal(terminated?.reason, 'StartError');
+  assert.equal(terminated?.exitCode, 128);
+  assert.match(terminated?.message ?? '', /\/no\/such\/program/);
+  const badEvents = await eventsOf('bad-command');
+  assert.ok(badEvents.some((e) => e.startsWith('Failed: Error: failed to create containerd task') && e.includes('/no/such/program')), badEvents.join('\n'));
+
+  const probed = await until('running, not ready', async () => { const p = await getPod('bad-probe'); return p.status?.containerStatuses?.[0]?.state?.running && p; });
+  const ip = probed.status!.podIP!;
+  const probeEvents = await until('Unhealthy', async () => { const e = await eventsOf('bad-probe'); return e.some((r) => r.startsWith('Unhealthy:')) && e; });
+  assert.ok(probeEvents.includes(`Unhealthy: Readiness probe failed: dial tcp ${ip}:9999: connect: connection refused`), probeEvents.join('\n'));
+  assert.equal((await getPod('bad-probe')).status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+
+  // Meanwhile the other pods are served: pair still answers, and a new pod starts.
+  const pair = await getPod('pair');
+  assert.equal((await httpGet(`http://${pair.status!.podIP!}:8080/healthy`)).body, 'ok\n');
+  await apply({ metadata: { name: 'after-bad' }, spec: { containers: [{ name: 'c', image: DEMO_IMAGE, imagePullPolicy: 'Never' }] } });
+  await until('after-bad running', async () => (await getPod('after-bad')).status?.phase === 'Running');
+  for (const name of ['bad-command', 'bad-probe', 'after-bad']) await kubectl('delete', 'pod', name, '--wait=false');
+});
+
 test('graceful deletion: a TERM-handling container exits at once, one that ignores TERM is killed at the grace period', async () => {
   await apply({ metadata: { name: 'polite' }, spec: { terminationGracePeriodSeconds: 20, containers: [{ name: 'web', image: DEMO_IMAGE, imagePullPolicy: 'Never' }] } });
   await apply({ metadata: { name: 'stubborn' }, spec: { terminationGracePeriodSeconds: 3, containers: [{ name: 'c', image: DEMO_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'] }] } });
@@ -243,4 +386,22 @@ test('an agent restart picks its pods up again without duplicating containers', 
   const pairSandbox = (await agent.runtime.listSandboxes()).filter((s) => s.name === 'pair');
   assert.equal(pairSandbox.length, 1);
   assert.equal((await agent.runtime.listContainers({ sandboxId: pairSandbox[0]!.id })).length, 2);
+});
+
+test('a containerd restart keeps the pods running, undoubled, and the agent goes on working', async () => {
+  const pair = await getPod('pair');
+  const before = pair.status?.containerStatuses?.map((c) => c.containerID).sort();
+  const oldPid = agent!.containerd.pid();
+  await agent!.containerd.restart();
+  assert.notEqual(agent!.containerd.pid(), oldPid);
+  // Pods served throughout; the agent's CRI channel reconnects by itself.
+  assert.equal((await httpGet(`http://${pair.status!.podIP!}:8080/healthy`)).body, 'ok\n');
+  await apply({ metadata: { name: 'after-restart' }, spec: { containers: [{ name: 'c', image: DEMO_IMAGE, imagePullPolicy: 'Never' }] } });
+  await until('after-restart running', async () => (await getPod('after-restart')).status?.phase === 'Running');
+  const after = (await getPod('pair')).status?.containerStatuses?.map((c) => c.containerID).sort();
+  assert.deepEqual(after, before);
+  const sandboxes = (await agent!.runtime.listSandboxes()).filter((s) => s.name === 'pair');
+  assert.equal(sandboxes.length, 1);
+  assert.equal((await agent!.runtime.listContainers({ sandboxId: sandboxes[0]!.id })).length, 2);
+  assert.equal((await getPod('pair')).status?.containerStatuses?.every((c) => c.ready && c.restartCount === 0), true);
 });

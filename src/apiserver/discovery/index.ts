@@ -87,6 +87,9 @@ export class Discovery {
       if (d.subresources.binding) out.push({ name: `${d.resource}/binding`, singularName: '', namespaced: d.namespaced, kind: 'Binding', verbs: ['create'] });
       if (d.subresources.eviction) out.push({ name: `${d.resource}/eviction`, singularName: '', namespaced: d.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
       if (d.group === '' && d.resource === 'pods') out.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+      for (const c of d.subresources.connect ?? []) {
+        out.push({ name: `${d.resource}/${c.name}`, singularName: '', namespaced: d.namespaced, kind: c.optionsKind, verbs: ['create', 'get'] });
+      }
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionFor(group, version), resources: out };
   }
@@ -121,6 +124,9 @@ export class Discovery {
     if (d.subresources.binding) subresources.push({ subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
     if (d.subresources.eviction) subresources.push({ subresource: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
     if (d.group === '' && d.resource === 'pods') subresources.push({ subresource: 'log', responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] });
+    for (const c of d.subresources.connect ?? []) {
+      subresources.push({ subresource: c.name, responseKind: { group: d.group, version: d.version, kind: c.optionsKind }, verbs: ['create', 'get'] });
+    }
     const out: Record<string, unknown> = {
       resource: d.resource,
       responseKind: own,

@@ -219,7 +219,14 @@ export function pods(admission: PodAdmissionOptions = {}): ResourceDefinition {
     shortNames: ['po'],
     categories: ['all'],
     verbs: allVerbs,
-    subresources: { status: true, binding: true, eviction: true },
+    subresources: {
+      status: true, binding: true, eviction: true,
+      connect: [
+        { name: 'attach', optionsKind: 'PodAttachOptions' },
+        { name: 'exec', optionsKind: 'PodExecOptions' },
+        { name: 'portforward', optionsKind: 'PodPortForwardOptions' },
+      ],
+    },
     applyDefaults(obj) {
       defaultPodSpec(specOf<core.PodSpec>(obj));
     },

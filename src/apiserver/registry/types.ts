@@ -26,6 +26,12 @@ export interface StrategyContext {
   now(): Date;
 }
 
+/** A connect subresource: an upgraded stream to the node, e.g. { name: 'exec', optionsKind: 'PodExecOptions' }. */
+export interface ConnectSubresource {
+  name: string;
+  optionsKind: string;
+}
+
 export interface ResourceDefinition {
   group: string; // '' = core
   version: string; // served version(s): one definition per group-version
@@ -44,6 +50,11 @@ export interface ResourceDefinition {
     binding?: boolean;
     /** pods/eviction (policy/v1 Eviction): a graceful delete that honours PodDisruptionBudgets. */
     eviction?: boolean;
+    /**
+     * Subresources served by connecting to the pod's node (pods/attach, pods/exec, pods/portforward):
+     * the name and the options kind discovery shows for each.
+     */
+    connect?: ConnectSubresource[];
   };
   /**
    * When the same objects are served under several versions (autoscaling v1 and v2),

@@ -285,6 +285,8 @@ export class ResourceHandler {
         wf,
         {
           write: (chunk) => {
+            // The server may have ended the response already (shutdown closes connections before the store ends its watches).
+            if (res.writableEnded || res.destroyed) return;
             start();
             res.write(chunk);
           },
@@ -301,6 +303,7 @@ export class ResourceHandler {
               res.on('close', done);
             }),
           end: () => {
+            if (res.writableEnded || res.destroyed) return;
             start();
             res.end();
           },

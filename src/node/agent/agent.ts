@@ -168,7 +168,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
   const informer = new Informer<core.Pod>(pods, { fieldSelector: `spec.nodeName=${nodeName}`, clock, name: `agent ${nodeName} pods`, onError: (err) => log(`pods watch: ${(err as Error).message}`) });
   const endpoint: RunningEndpoint = await startEndpoint(
     { runtime, nodeName, podUid: (ns, name) => informer.cache.getByName(ns, name)?.metadata?.uid ?? [...workers.values()].find((w) => w.pod.metadata?.namespace === ns && w.pod.metadata?.name === name)?.pod.metadata?.uid },
-    { host: nodeIP, port: options.endpointPort, clientCA: options.clientCA, token: options.endpointToken, pkiDir: join(dataDir, 'pki') },
+    { host: nodeIP, port: options.endpointPort, clientCA: options.clientCA, token: options.endpointToken, pkiDir: join(dataDir, 'pki'), log },
   );
 
   const identity: NodeIdentity = {

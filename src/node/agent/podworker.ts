@@ -452,7 +452,8 @@ export class PodWorker {
       this.event('Warning', 'Failed', 'Error: ErrImagePull', c.name);
       this.imagePulls.set(image, { entry: nextBackoff(failed?.entry, 0, this.host.imageBackoff), failedAt: this.host.clock.now(), message: detail });
       this.waiting.set(c.name, { reason: 'ErrImagePull', message });
-      this.syncAfter(Math.min(this.imagePulls.get(image)!.entry.delayMs, 1000));
+      // Come back while the back-off still runs, so ImagePullBackOff shows between two attempts as with the kubelet.
+      this.syncAfter(Math.min(Math.floor(this.imagePulls.get(image)!.entry.delayMs / 2), 1000));
       return false;
     }
   }

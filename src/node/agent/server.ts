@@ -1,15 +1,19 @@
-// The agent's HTTPS endpoint (the kubelet port): container logs for the API server's pods/log proxy and
-// resource usage figures (/stats/summary). Only clients holding a certificate from the cluster CA get in.
+// The agent's HTTPS endpoint (the kubelet port): container logs for the API server's pods/log proxy,
+// resource usage figures (/stats/summary) and the exec, attach and port-forward streams (streaming.ts).
+// Only clients holding a certificate from the cluster CA (or the agent's token) get in.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, access } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import type { TLSSocket } from 'node:tls';
 import type { PodRuntime, ContainerStatusInfo } from '../../runtime/runtime.js';
 import { LABEL_CONTAINER_KIND, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from './podworker.js';
 import { streamLog, type LogOptions } from './logs.js';
+import { isStreamingPath, refuse, serveStream } from './streaming.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -29,6 +33,8 @@ export interface EndpointOptions {
   token?: string;
   /** Where the self-signed serving certificate is kept. */
   pkiDir: string;
+  /** One-line notices (stream failures). */
+  log?: (line: string) => void;
 }
 
 /** A self-signed serving certificate for 127.0.0.1 (the API server does not verify it; clients are verified). */
@@ -135,18 +141,25 @@ export interface RunningEndpoint {
 export async function startEndpoint(host: EndpointHost, opts: EndpointOptions): Promise<RunningEndpoint> {
   const bind = opts.host ?? '127.0.0.1';
   const { cert, key } = await servingCert(opts.pkiDir, bind);
+  const authenticated = (req: IncomingMessage): boolean => {
+    const socket = req.socket as TLSSocket;
+    // `authorized` alone is not enough: a resumed TLS session that never showed a certificate reports
+    // authorized too (no verification ran). The certificate itself must be there.
+    const peer = socket.authorized ? socket.getPeerCertificate() : undefined;
+    const certOk = !!opts.clientCA && !!peer && !!peer.raw;
+    const tokenOk = !!opts.token && req.headers.authorization === `Bearer ${opts.token}`;
+    return certOk || tokenOk;
+  };
   const server = https.createServer({ cert, key, requestCert: true, rejectUnauthorized: false, ...(opts.clientCA ? { ca: opts.clientCA } : {}) }, (req, res) => {
     const fail = (code: number, message: string) => {
       if (!res.headersSent) res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(message + '\n');
     };
-    const socket = req.socket as TLSSocket;
-    const certOk = !!opts.clientCA && socket.authorized;
-    const tokenOk = !!opts.token && req.headers.authorization === `Bearer ${opts.token}`;
-    if (!certOk && !tokenOk) return fail(401, 'Unauthorized');
+    if (!authenticated(req)) return fail(401, 'Unauthorized');
     const url = new URL(req.url ?? '/', 'https://node');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     void (async () => {
+      if (isStreamingPath(url.pathname)) return fail(400, 'Upgrade request required');
       if (req.method !== 'GET') return fail(405, 'method not allowed');
       if (url.pathname === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end('ok'); return; }
       if (url.pathname === '/stats/summary') {
@@ -185,13 +198,30 @@ export async function startEndpoint(host: EndpointHost, opts: EndpointOptions): 
       fail(404, 'not found');
     })().catch((err: Error) => fail(500, err.message));
   });
+  // exec, attach and port-forward arrive as upgrade requests (SPDY or websocket).
+  const streams = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    streams.add(socket);
+    socket.on('close', () => streams.delete(socket));
+    socket.on('error', () => socket.destroy());
+    if (!authenticated(req)) return refuse(socket, 401, 'Unauthorized');
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (!isStreamingPath(path)) return refuse(socket, 404, 'not found');
+    if (req.method !== 'GET' && req.method !== 'POST') return refuse(socket, 405, 'method not allowed');
+    serveStream(host, req, socket, head, opts.log ?? (() => {})).catch((err: Error) => refuse(socket, 500, err.message));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, bind, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+      // Upgraded connections are no longer the HTTP server's to close.
+      for (const s of streams) s.destroy();
+    }),
   };
 }
 

@@ -43,6 +43,14 @@ export interface CriClientOptions {
   callTimeoutMs?: number;
 }
 
+/** Which standard streams a streaming exec or attach carries. */
+export interface StdioRequest {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
 /** One channel to one runtime socket; close() releases it. */
 export class CriClient {
   private readonly runtimeStub: ServiceClient;
@@ -148,6 +156,24 @@ export class CriClient {
    */
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse> {
     return this.call(this.runtimeStub, 'ExecSync', { container_id: id, cmd, timeout: timeoutSeconds }, timeoutSeconds * 1000 + 5_000);
+  }
+
+  /** The stream server URL for an interactive exec (the command starts when a client connects to it). */
+  async exec(id: string, cmd: string[], streams: StdioRequest): Promise<string> {
+    const res = await this.call<{ url: string }>(this.runtimeStub, 'Exec', { container_id: id, cmd, ...streams });
+    return res.url;
+  }
+
+  /** The stream server URL for attaching to a container's main process. */
+  async attach(id: string, streams: StdioRequest): Promise<string> {
+    const res = await this.call<{ url: string }>(this.runtimeStub, 'Attach', { container_id: id, ...streams });
+    return res.url;
+  }
+
+  /** The stream server URL for forwarding ports into a sandbox's network namespace. */
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    const res = await this.call<{ url: string }>(this.runtimeStub, 'PortForward', { pod_sandbox_id: podSandboxId, port: ports });
+    return res.url;
   }
 
   async containerStats(id: string): Promise<ContainerStats> {

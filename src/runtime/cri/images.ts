@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { CriClient } from './client.js';
 import { run, which } from './host.js';
@@ -56,40 +57,31 @@ export async function pauseImage(): Promise<ImageSpecification> {
   };
 }
 
+/** Where the demo's shell scripts sit: beside this file in src/, or back in src/ when running from dist/src/. */
+async function demoScript(name: string): Promise<Buffer> {
+  const candidates = [
+    fileURLToPath(new URL(`./demo/${name}`, import.meta.url)),
+    fileURLToPath(new URL(`../../../../src/runtime/cri/demo/${name}`, import.meta.url)),
+  ];
+  for (const file of candidates) {
+    try { return await readFile(file); } catch { /* next */ }
+  }
+  throw new Error(`demo image script ${name} not found (looked at ${candidates.join(', ')})`);
+}
+
 /**
- * The demo application: busybox httpd on $PORT (8080) with static /healthy and /ready (200 "ok") that
- * /cgi-bin/fail?healthy or ?ready removes (then 404), /cgi-bin/info (hostname, IPs, environment),
- * /cgi-bin/fs?path=P and /cgi-bin/write?path=P&text=T. Logs a line on start, per request and on SIGTERM, and exits 0 on SIGTERM.
- * CGI headers end in CRLF: Node's HTTP parser (used by the agent's probes) rejects bare LF.
+ * The demo application (in the spirit of kuard), all busybox: HTTP on $PORT (8080) served by `nc -ll -e`
+ * with one shell process per request (demo/kujira-demo-request.sh): `/` shows hostname, pod IP and
+ * environment; /healthy and /ready answer 200 until /fail/healthy or /fail/ready, then 500; /cpu?seconds=N,
+ * /alloc?mb=N, /fs?path=P, /write?path=P&text=T. One log line per request, on start and on SIGTERM (exit 0).
  */
 export async function demoImage(): Promise<ImageSpecification> {
-  const script = `#!/bin/sh
-port="\${PORT:-8080}"
-echo "kujira-demo: starting on port $port as $(hostname)"
-httpd -f -vv -p "$port" -h /www &
-child=$!
-trap 'echo "kujira-demo: SIGTERM received, exiting"; kill $child 2>/dev/null; exit 0' TERM INT
-wait $child
-`;
-  const cgi = (body: string) => `#!/bin/sh
-printf 'Content-Type: text/plain\\r\\n\\r\\n'
-${body}
-`;
-  const param = (name: string) => `$(echo "$QUERY_STRING" | tr '&' '\\n' | sed -n 's/^${name}=//p' | head -n1 | httpd -d "$(cat)")`;
   return {
     names: [DEMO_IMAGE, DEMO_IMAGE_LOOPBACK],
     files: [
       ...(await busyboxEntries()),
-      { path: 'www', type: 'dir' },
-      { path: 'www/cgi-bin', type: 'dir' },
-      { path: 'bin/kujira-demo', type: 'file', mode: 0o755, data: Buffer.from(script) },
-      { path: 'www/healthy', type: 'file', data: Buffer.from('ok\n') },
-      { path: 'www/ready', type: 'file', data: Buffer.from('ok\n') },
-      { path: 'www/index.html', type: 'file', data: Buffer.from('kujira-demo: see /cgi-bin/info\n') },
-      { path: 'www/cgi-bin/info', type: 'file', mode: 0o755, data: Buffer.from(cgi('echo "hostname: $(hostname)"\necho "ips: $(ip -4 -o addr show | sed -n \'s/.* inet \\([0-9.]*\\).*/\\1/p\' | tr \'\\n\' \' \')"\nenv | sort')) },
-      { path: 'www/cgi-bin/fail', type: 'file', mode: 0o755, data: Buffer.from(cgi('case "$QUERY_STRING" in healthy|ready) rm -f "/www/$QUERY_STRING"; echo "/$QUERY_STRING now fails";; *) echo "use ?healthy or ?ready";; esac')) },
-      { path: 'www/cgi-bin/fs', type: 'file', mode: 0o755, data: Buffer.from(cgi(`ls -la "${param('path')}" 2>&1`)) },
-      { path: 'www/cgi-bin/write', type: 'file', mode: 0o755, data: Buffer.from(cgi(`p="${param('path')}"; echo "${param('text')}" > "$p" && echo "wrote $p"`)) },
+      { path: 'bin/kujira-demo', type: 'file', mode: 0o755, data: await demoScript('kujira-demo.sh') },
+      { path: 'bin/kujira-demo-request', type: 'file', mode: 0o755, data: await demoScript('kujira-demo-request.sh') },
     ],
     entrypoint: ['/bin/kujira-demo'],
     env: ['PATH=/bin:/usr/bin', 'PORT=8080'],
@@ -97,10 +89,25 @@ ${body}
   };
 }
 
-/** Writes an OCI image-layout archive (oci-layout, index.json, blobs) holding one single-layer image. */
-export function buildOciArchive(spec: ImageSpecification): Buffer {
+/** A single-layer OCI image as blobs: what an archive holds and what a registry push uploads. */
+export interface OciImage {
+  names: string[];
+  config: Buffer;
+  configDigest: string;
+  /** The uncompressed layer tar and its gzip (the blob a manifest names). */
+  layerTar: Buffer;
+  layer: Buffer;
+  layerDigest: string;
+  manifest: Buffer;
+  manifestDigest: string;
+}
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** Builds the image's layer (deterministic tar, gzip), config and manifest. The config digest is the image id. */
+export function buildOciImage(spec: ImageSpecification): OciImage {
   const layerTar = buildTar(spec.files);
-  const layerGz = gzipSync(layerTar, { level: 6 });
+  const layer = gzipSync(layerTar, { level: 6 });
   const config = Buffer.from(JSON.stringify({
     architecture: process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : process.arch,
     os: 'linux',
@@ -115,18 +122,25 @@ export function buildOciArchive(spec: ImageSpecification): Buffer {
     rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layerTar)}`] },
     history: [{ created: '2024-01-01T00:00:00Z', created_by: 'kujira image builder' }],
   }));
+  const configDigest = `sha256:${sha256(config)}`;
+  const layerDigest = `sha256:${sha256(layer)}`;
   const manifest = Buffer.from(JSON.stringify({
     schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha256(layerGz)}`, size: layerGz.length }],
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
   }));
-  const manifestDigest = `sha256:${sha256(manifest)}`;
+  return { names: spec.names, config, configDigest, layerTar, layer, layerDigest, manifest, manifestDigest: `sha256:${sha256(manifest)}` };
+}
+
+/** Writes an OCI image-layout archive (oci-layout, index.json, blobs) holding one single-layer image. */
+export function buildOciArchive(spec: ImageSpecification | OciImage): Buffer {
+  const image = 'manifest' in spec ? spec : buildOciImage(spec);
   const index = Buffer.from(JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: spec.names.map((name) => ({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length,
+    manifests: image.names.map((name) => ({
+      mediaType: OCI_MANIFEST, digest: image.manifestDigest, size: image.manifest.length,
       // Without io.containerd.image.name ctr would invent "import-<date>:<tag>"; ref.name keeps skopeo's oci-archive:FILE:TAG working.
       annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.slice(name.lastIndexOf(':') + 1) },
     })),
@@ -137,7 +151,23 @@ export function buildOciArchive(spec: ImageSpecification): Buffer {
     { path: 'index.json', type: 'file', data: index },
     { path: 'blobs', type: 'dir' },
     { path: 'blobs/sha256', type: 'dir' },
-    blob(config), blob(manifest), blob(layerGz),
+    blob(image.config), blob(image.manifest), blob(image.layer),
+  ]);
+}
+
+/**
+ * A `docker save` archive of the same image (manifest.json with RepoTags, the config, the layer as a plain
+ * tar): the other archive format `kujira image import` accepts.
+ */
+export function buildDockerArchive(image: OciImage): Buffer {
+  const configName = `${image.configDigest.slice('sha256:'.length)}.json`;
+  const layerName = `${createHash('sha256').update(image.layerTar).digest('hex')}/layer.tar`;
+  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: image.names, Layers: [layerName] }]));
+  return buildTar([
+    { path: 'manifest.json', type: 'file', data: manifest },
+    { path: configName, type: 'file', data: image.config },
+    { path: layerName.split('/')[0]!, type: 'dir' },
+    { path: layerName, type: 'file', data: image.layerTar },
   ]);
 }
 
@@ -191,22 +221,31 @@ const BUILDERS: Record<string, () => Promise<ImageSpecification>> = {
   [DEMO_IMAGE_LOOPBACK]: demoImage,
 };
 
-/** Builds and imports each of the built-in images (PAUSE_IMAGE, DEMO_IMAGE...) the store lacks. */
+/**
+ * Builds each of the built-in images (PAUSE_IMAGE, DEMO_IMAGE...) and imports it when the store lacks it or
+ * holds an older build under that name (the image id is the config digest, so a changed build differs).
+ */
 export async function ensureBuiltinImages(socket: string, client: CriClient, cacheDir: string | null, names: string[]): Promise<void> {
   const done = new Set<() => Promise<ImageSpecification>>();
   for (const name of names) {
     const build = BUILDERS[name];
     if (!build) throw new Error(`${name} is not a built-in image`);
-    if (done.has(build) || (await client.imageStatus(name))) continue;
+    if (done.has(build)) continue;
     done.add(build);
+    const image = buildOciImage(await build());
+    const present = await Promise.all(image.names.map((n) => client.imageStatus(n)));
+    if (present.every((p) => p?.id === image.configDigest)) continue;
     const dir = cacheDir ?? (await mkdtemp(join(tmpdir(), 'kujira-images-')));
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${name.replace(/[^A-Za-z0-9.-]+/g, '_')}.oci.tar`);
-    await writeFile(file, buildOciArchive(await build()));
+    await writeFile(file, buildOciArchive(image));
     try {
       await importImageArchive(socket, file);
     } finally {
       if (!cacheDir) await rm(dir, { recursive: true, force: true });
+      else await rm(file, { force: true });
     }
+    // The build it replaced stays as an untagged sha256:<config> entry otherwise.
+    for (const old of present) if (old && old.id !== image.configDigest) await client.removeImage(old.id).catch(() => {});
   }
 }

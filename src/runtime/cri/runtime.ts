@@ -2,7 +2,7 @@
 import {
   ExecError, RuntimeNotFoundError,
   type ContainerInfo, type ContainerSpec, type ContainerStatusInfo, type ContainerUsage, type ImageInfo, type PodRuntime,
-  type SandboxInfo, type SandboxSpec, type SandboxStatusInfo, type ContainerState as AgentContainerState,
+  type SandboxInfo, type SandboxSpec, type SandboxStatusInfo, type StdioSpec, type ContainerState as AgentContainerState,
 } from '../runtime.js';
 import { CriClient, CriError, GrpcCode } from './client.js';
 import type { Container, ContainerConfig, ContainerStats, ContainerState, Image, NamespaceOption, PodSandbox, PodSandboxConfig } from './types.js';
@@ -49,6 +49,7 @@ export function containerConfig(spec: ContainerSpec): ContainerConfig {
     annotations: spec.annotations,
     log_path: spec.logPath,
     stdin: spec.stdin,
+    stdin_once: spec.stdinOnce,
     tty: spec.tty,
     linux: {
       resources: {
@@ -172,6 +173,10 @@ export class CriRuntime implements PodRuntime {
       throw err;
     }
   }
+
+  execStream(id: string, command: string[], stdio: StdioSpec) { return this.client.exec(id, command, stdio); }
+  attachStream(id: string, stdio: StdioSpec) { return this.client.attach(id, stdio); }
+  portForwardStream(sandboxId: string, ports: number[]) { return this.client.portForward(sandboxId, ports); }
 
   async reopenLog(id: string) { await this.client.reopenContainerLog(id); }
 

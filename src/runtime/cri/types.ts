@@ -110,6 +110,8 @@ export interface ContainerConfig {
   annotations?: Record<string, string>;
   log_path?: string;
   stdin?: boolean;
+  /** Close the container's stdin when the first attached client detaches. */
+  stdin_once?: boolean;
   tty?: boolean;
   linux?: {
     resources?: LinuxContainerResources;
