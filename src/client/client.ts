@@ -28,6 +28,8 @@ export interface RequestOptions {
   /** Object (sent as JSON) or an already-serialised string. */
   body?: unknown;
   contentType?: string;
+  /** Accept header; default application/json (e.g. PartialObjectMetadataList when only metadata is needed). */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -189,6 +191,7 @@ export class KubeClient {
   private open(opts: RequestOptions, agent: http.Agent, timeoutMs: number | undefined): Promise<http.IncomingMessage> {
     let payload: string | undefined;
     const headers: Record<string, string> = { ...this.baseHeaders };
+    if (opts.accept) headers.Accept = opts.accept;
     if (opts.body !== undefined) {
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['Content-Type'] = opts.contentType ?? 'application/json';
