@@ -27,7 +27,24 @@ function divCeilAbs(n: bigint, d: bigint): bigint {
   return q * d === n ? q : n < 0n ? q - 1n : q + 1n;
 }
 
+/**
+ * Parsed quantities by their text: the same few ("10m", "16Mi", "4", "8Gi") are parsed on every
+ * pod write and scheduling step, and BigInt parsing is not cheap. Results are frozen and shared.
+ */
+const parsedCache = new Map<string, Quantity>();
+const PARSED_CACHE_MAX = 4096;
+
 export function parseQuantity(input: string | number): Quantity {
+  const key = typeof input === 'number' ? `#${input}` : input;
+  const cached = parsedCache.get(key);
+  if (cached) return cached;
+  const q = Object.freeze(parseQuantityUncached(input));
+  if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+  parsedCache.set(key, q);
+  return q;
+}
+
+function parseQuantityUncached(input: string | number): Quantity {
   const s = typeof input === 'number' ? String(input) : input.trim();
   const m = quantityRe.exec(s);
   if (!m || s === '') throw new QuantityError(QUANTITY_REGEX_MESSAGE);

@@ -3,6 +3,7 @@
 // process driving 1,000 simulated nodes reuses sockets instead of handshaking per call.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
 import { ApiError, type StatusReason } from '../api/errors.js';
 import type { KubeList, Status, WatchEvent } from '../api/types.js';
 import { loadKubeconfig, type ClientConfig } from './kubeconfig.js';
@@ -27,6 +28,8 @@ export interface RequestOptions {
   /** Object (sent as JSON) or an already-serialised string. */
   body?: unknown;
   contentType?: string;
+  /** Accept header; default application/json (e.g. PartialObjectMetadataList when only metadata is needed). */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -124,6 +127,20 @@ export interface WatchStream<T> extends AsyncIterable<WatchEvent<T>> {
   close(): void;
 }
 
+/** An agent whose connections come from an in-process API server (no TLS, no sockets). */
+class LoopbackAgent extends http.Agent {
+  constructor(
+    private readonly connect: () => Duplex,
+    opts: http.AgentOptions,
+  ) {
+    super(opts);
+  }
+
+  override createConnection(): Duplex {
+    return this.connect();
+  }
+}
+
 export class KubeClient {
   readonly server: URL;
   private readonly transport: typeof https | typeof http;
@@ -131,6 +148,7 @@ export class KubeClient {
   private readonly watchAgent: http.Agent;
   private readonly baseHeaders: Record<string, string>;
   private readonly pathPrefix: string;
+  private readonly protocol: string;
   readonly userAgent: string;
   /** Per-request timeout for non-watch requests. */
   requestTimeoutMs = 60_000;
@@ -138,15 +156,18 @@ export class KubeClient {
   constructor(config: ClientConfig) {
     this.server = new URL(config.server);
     this.pathPrefix = this.server.pathname.replace(/\/+$/, '');
-    const secure = this.server.protocol === 'https:';
+    const secure = this.server.protocol === 'https:' && !config.connect;
     this.transport = secure ? https : http;
+    this.protocol = secure ? 'https:' : 'http:';
     const tls = secure
       ? { ca: config.ca, cert: config.cert, key: config.key, rejectUnauthorized: !config.insecureSkipTLSVerify }
       : {};
     // Ordinary calls share a bounded pool; watches each hold a socket for minutes, so they get their own unbounded pool.
-    const AgentClass = secure ? https.Agent : http.Agent;
-    this.agent = new AgentClass({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, ...tls });
-    this.watchAgent = new AgentClass({ keepAlive: true, ...tls });
+    const connect = config.connect;
+    const agent = (opts: http.AgentOptions): http.Agent =>
+      connect ? new LoopbackAgent(connect, opts) : secure ? new https.Agent({ ...opts, ...tls }) : new http.Agent(opts);
+    this.agent = agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
+    this.watchAgent = agent({ keepAlive: true });
     this.userAgent = config.userAgent ?? 'kujira';
     this.baseHeaders = { Accept: 'application/json', 'User-Agent': this.userAgent };
     if (config.token) this.baseHeaders.Authorization = `Bearer ${config.token}`;
@@ -170,6 +191,7 @@ export class KubeClient {
   private open(opts: RequestOptions, agent: http.Agent, timeoutMs: number | undefined): Promise<http.IncomingMessage> {
     let payload: string | undefined;
     const headers: Record<string, string> = { ...this.baseHeaders };
+    if (opts.accept) headers.Accept = opts.accept;
     if (opts.body !== undefined) {
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['Content-Type'] = opts.contentType ?? 'application/json';
@@ -178,7 +200,7 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = this.transport.request(
         {
-          protocol: this.server.protocol,
+          protocol: this.protocol,
           hostname: this.server.hostname,
           port: this.server.port,
           method: opts.method,

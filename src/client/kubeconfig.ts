@@ -1,6 +1,7 @@
 // Reads the parts of a kubeconfig file a client needs: the current context's
 // server, CA, and credentials (bearer token or client certificate).
 import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -16,6 +17,11 @@ export interface ClientConfig {
   insecureSkipTLSVerify?: boolean;
   /** Sent as User-Agent; also the default event source component. */
   userAgent?: string;
+  /**
+   * Opens a connection to the API server in this process (plain HTTP over an in-memory stream,
+   * see apiserver/http/loopback.ts). When set, `server` is only a name and TLS settings are unused.
+   */
+  connect?: () => Duplex;
 }
 
 interface NamedEntry<T> {

@@ -1,5 +1,6 @@
 // In-process components started by `kujira up` after the API server is ready. Each gets the admin
-// API client configuration and reaches the cluster only through HTTPS. To add one (controllers,
+// API client configuration and reaches the cluster only through the API (the in-process loopback
+// connection: same handler and authentication as HTTPS, without TLS). To add one (controllers,
 // scheduler, simulated nodes, node agent), append an entry to `components()`:
 //   { name: 'controllers', start: async (ctx) => startControllers(ctx.api, ctx.log.child('controllers')) }
 import type { Logger } from '../api/log.js';
@@ -12,6 +13,7 @@ import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/contr
 import { DEMO_IMAGE, detectContainerdSupport, ensureBuiltinImages, startNodeAgent } from '../node/agent/index.js';
 import { startSimulatedNodes } from '../node/sim/index.js';
 import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { startScheduler } from '../scheduler/index.js';
 import { parseDuration } from './flags.js';
@@ -27,6 +29,8 @@ export interface ApiClientConfig {
   /** Admin client certificate and key, PEM (an alternative to the token). */
   certPem: string;
   keyPem: string;
+  /** In-process connection to the API server (no TLS); components use it when present. */
+  connect?: () => Duplex;
 }
 
 export interface ClusterContext {
@@ -64,7 +68,7 @@ export interface ComponentDeps {
 }
 
 function adminClient(ctx: ClusterContext): KubeClient {
-  return new KubeClient({ server: ctx.api.server, ca: ctx.api.caPem, token: ctx.api.token });
+  return new KubeClient({ server: ctx.api.server, ca: ctx.api.caPem, token: ctx.api.token, connect: ctx.api.connect });
 }
 
 function durationFlag(ctx: ClusterContext, name: string): number {

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childNodeArgs } from '../support/cluster.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const kujiraBin = join(repoRoot, 'bin', 'kujira');
@@ -34,7 +35,7 @@ export class Kujira {
 
   static async up(extraArgs: string[] = [], timeoutMs = 30_000): Promise<Kujira> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kujira-sched-'));
-    const child = spawn(process.execPath, [kujiraBin, 'up', '--data-dir', dataDir, '--port', '0', '--controllers=', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...childNodeArgs(), kujiraBin, 'up', '--data-dir', dataDir, '--port', '0', '--controllers=', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     const logs = { stdout: '', stderr: '' };
     child.stdout!.on('data', (c: Buffer) => (logs.stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (logs.stderr += c.toString()));

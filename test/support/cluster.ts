@@ -59,7 +59,7 @@ export class TestCluster {
     const t0 = performance.now();
     // `kujira up` runs the API server alone unless a test asks for components (--controllers=*).
     const command = opts.command ?? [kujiraBin, 'up', '--controllers='];
-    const child = spawn(process.execPath, [...command, '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], {
+    const child = spawn(process.execPath, [...childNodeArgs(), ...command, '--data-dir', dataDir, '--port', '0', ...(opts.extraArgs ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs = { stdout: '', stderr: '' };
@@ -222,3 +222,8 @@ export function runKujira(args: string[], timeoutMs = 20_000): Promise<KubectlRe
 }
 
 export const seedDir = '/work/shared/seed';
+
+/** Extra node flags for the spawned server (e.g. KUJIRA_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p' to profile a bench). */
+export function childNodeArgs(): string[] {
+  return (process.env.KUJIRA_CHILD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}

@@ -103,6 +103,8 @@ export function decodeSummary(summary: Summary, node: core.Node, scrapedAt: numb
 interface NodeList {
   items?: core.Node[];
 }
+const PARTIAL_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
+
 interface PodList {
   items?: core.Pod[];
 }
@@ -151,7 +153,8 @@ export class MetricsScraper implements MetricsProvider {
   async scrapeOnce(): Promise<{ nodes: number; failed: string[] }> {
     const [nodeList, podList] = await Promise.all([
       this.client.request<NodeList>({ method: 'GET', path: '/api/v1/nodes' }),
-      this.client.request<PodList>({ method: 'GET', path: '/api/v1/pods' }).catch((err: unknown) => {
+      // Only names, uids and labels are needed: metadata alone, not 100,000 pods' specs and statuses.
+      this.client.request<PodList>({ method: 'GET', path: '/api/v1/pods', accept: PARTIAL_METADATA_LIST }).catch((err: unknown) => {
         this.log(`metrics scraper: listing pods for their labels failed: ${errorMessage(err)}`);
         return undefined;
       }),

@@ -67,6 +67,8 @@ export async function startKubeletEndpoints(nodeNames: readonly string[], handle
     const timestamps = url.searchParams.get('timestamps') === 'true';
     send(200, 'text/plain', out.map((l) => (timestamps ? l : l.replace(/^\S+ /, '')) + '\n').join(''));
   });
+  // Kept alive past the scraper's 15 s period, so a scrape round reuses its connections.
+  https.keepAliveTimeout = 60_000;
   const listeners: NetServer[] = [];
   const accept = (socket: Socket): void => {
     sockets.add(socket);

@@ -10,11 +10,21 @@ import { untoleratedTaintMessage } from './tainttoleration.js';
 
 export const NODE_READY = 'NodeReady';
 
+/**
+ * Per node object (informer objects are replaced, never changed in place): the filter runs for
+ * every pod on hundreds of nodes, and looking the condition up each time was its main cost.
+ */
+const taintByNode = new WeakMap<core.Node, core.Taint | null>();
+
 /** The implicit taint of a node that is not Ready, or undefined when it is Ready. */
 export function notReadyTaint(node: core.Node): core.Taint | undefined {
-  const ready = findCondition(node.status?.conditions, 'Ready');
-  if (ready?.status === 'True') return undefined;
-  return { key: ready?.status === 'Unknown' ? TAINT_UNREACHABLE : TAINT_NOT_READY, effect: 'NoSchedule' };
+  let taint = taintByNode.get(node);
+  if (taint === undefined) {
+    const ready = findCondition(node.status?.conditions, 'Ready');
+    taint = ready?.status === 'True' ? null : { key: ready?.status === 'Unknown' ? TAINT_UNREACHABLE : TAINT_NOT_READY, effect: 'NoSchedule' };
+    taintByNode.set(node, taint);
+  }
+  return taint ?? undefined;
 }
 
 export function fitsNodeReady(pod: core.Pod, node: core.Node): core.Taint | undefined {

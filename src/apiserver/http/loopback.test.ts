@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { KubeClient } from '../../client/client.js';
+import { LoopbackServer } from './loopback.js';
+
+async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('loopback: requests over one kept-alive in-memory connection, bodies both ways, headers intact', async () => {
+  const seen: string[] = [];
+  const loopback = new LoopbackServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+      const body = JSON.stringify({ echo: Buffer.concat(chunks).toString('utf8'), big: 'x'.repeat(200_000) });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    });
+  });
+  let connections = 0;
+  const client = new KubeClient({
+    server: 'https://127.0.0.1:1',
+    token: 't0k',
+    connect: () => {
+      connections++;
+      return loopback.connect();
+    },
+  });
+  try {
+    for (let i = 0; i < 5; i++) {
+      const out = await client.request<{ echo: string; big: string }>({ method: 'POST', path: '/x', query: { i }, body: { n: i } });
+      assert.equal(out.echo, JSON.stringify({ n: i }));
+      assert.equal(out.big.length, 200_000);
+    }
+    assert.equal(connections, 1);
+    assert.deepEqual(seen, [0, 1, 2, 3, 4].map((i) => `POST /x?i=${i} Bearer t0k`));
+  } finally {
+    client.close();
+    loopback.close();
+  }
+});
+
+test('loopback: a streamed response reaches the client as written, and the server sees the client leave', async () => {
+  let serverClosed = false;
+  let write: ((s: string) => void) | undefined;
+  const loopback = new LoopbackServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    write = (s) => res.write(s);
+    res.on('close', () => (serverClosed = true));
+  });
+  const client = new KubeClient({ server: 'https://127.0.0.1:1', connect: () => loopback.connect() });
+  try {
+    const watch = client.watch<{ n: number }>('/w', {});
+    const got: number[] = [];
+    const done = (async () => {
+      for await (const ev of watch) {
+        got.push(ev.object.n);
+        if (got.length === 3) break;
+      }
+    })();
+    await waitFor(() => write !== undefined);
+    for (let n = 1; n <= 3; n++) write!(`{"type":"ADDED","object":{"n":${n}}}\n`);
+    await done;
+    assert.deepEqual(got, [1, 2, 3]);
+    watch.close();
+    await waitFor(() => serverClosed);
+  } finally {
+    client.close();
+    loopback.close();
+  }
+});
