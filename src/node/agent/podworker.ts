@@ -234,6 +234,11 @@ export class PodWorker {
     }
 
     if (initDone && !this.terminal) {
+      // The kubelet publishes the pod as it was before this sync's actions, so users see PodInitializing between the
+      // last init container and the app containers; one write, once per pod with init containers.
+      if ((spec.initContainers?.length ?? 0) > 0 && spec.containers.some((c) => !byName.has(`app:${c.name}`))) {
+        await this.writeStatus(podIPs, true, await this.observe(sandbox.id, byName));
+      }
       for (const c of spec.containers) {
         const [latest] = byName.get(`app:${c.name}`) ?? [];
         if (latest?.state === 'running') {

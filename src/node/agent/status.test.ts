@@ -62,6 +62,12 @@ test('init containers gate Initialized and the phase', () => {
   assert.equal(pending.phase, 'Pending');
   assert.equal(cond(pending, 'Initialized')?.message, 'containers with incomplete status: [setup]');
   assert.equal(pending.containerStatuses?.[0]?.state?.waiting?.reason, 'PodInitializing');
+  // Init containers done, the app container not created yet: still PodInitializing, as the kubelet reports it.
+  const initialized = obs(p, [], [{ name: 'setup', current: c('setup', 0, 'exited', 0), ready: false, started: false }]);
+  assert.equal(initialized.phase, 'Pending');
+  assert.equal(cond(initialized, 'Initialized')?.status, 'True');
+  assert.equal(initialized.containerStatuses?.[0]?.state?.waiting?.reason, 'PodInitializing');
+  assert.equal(obs(pod('Always'), []).containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating');
   const failed = obs(pod('Never', ['setup']), [], [{ name: 'setup', current: c('setup', 0, 'exited', 1), ready: false, started: false }]);
   assert.equal(failed.phase, 'Failed');
   const ok = obs(p, [{ name: 'web', current: c('web', 0, 'running'), ready: true, started: true }], [{ name: 'setup', current: c('setup', 0, 'exited', 0), ready: false, started: false }]);

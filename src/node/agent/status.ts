@@ -138,7 +138,9 @@ export function computePodStatus(obs: PodObservation): core.PodStatus {
   const find = (list: ContainerObservation[], name: string): ContainerObservation => list.find((o) => o.name === name) ?? { name, ready: false, started: false };
   const initStatuses = initSpecs.map((c) => containerStatus(c, find(obs.initContainers, c.name), 'PodInitializing'));
   const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
-  const statuses = specs.map((c) => containerStatus(c, find(obs.containers, c.name), initDone ? 'ContainerCreating' : 'PodInitializing'));
+  // As the kubelet: a pod with init containers shows its not-yet-created containers as PodInitializing even once the
+  // init containers are done (kubectl then prints PodInitializing), one without as ContainerCreating.
+  const statuses = specs.map((c) => containerStatus(c, find(obs.containers, c.name), initSpecs.length > 0 ? 'PodInitializing' : 'ContainerCreating'));
   // Init containers that completed count as ready (as the kubelet reports them).
   for (const s of initStatuses) if (s.state?.terminated?.exitCode === 0) s.ready = true;
   const phase = podPhase(pod, initStatuses, statuses);
