@@ -109,8 +109,11 @@ export function compactedError(err: CompactedError): ApiError {
 }
 
 interface GuardedUpdate {
-  /** Computes the new object from a fresh copy of the current one. */
-  mutate(current: KubeObject, kv: KeyValue): KubeObject | Promise<KubeObject>;
+  /**
+   * Computes the new object, from a fresh copy of the current one when it asks for it
+   * (a PUT replaces the object whole and never does: that saves parsing the stored bytes twice).
+   */
+  mutate(fresh: () => KubeObject, kv: KeyValue): KubeObject | Promise<KubeObject>;
   /** The caller pinned a resourceVersion: a conflict is the caller's, no retry. */
   pinned?: (candidate: KubeObject) => string | undefined;
   /** 'status' runs the status strategy; 'raw' skips strategies (binding, internal finalizer edits). */
@@ -345,7 +348,7 @@ export class ObjectService {
       const { kv } = await this.cfg.store.get(key);
       if (!kv) throw errors.notFound(ref(r), name);
       const old = decodeKv(r, kv);
-      const candidate = await u.mutate(decodeKv(r, kv), kv);
+      const candidate = await u.mutate(() => decodeKv(r, kv), kv);
       const pinnedRv = u.pinned?.(candidate);
       if (pinnedRv && pinnedRv !== String(kv.modRevision)) throw modifiedConflict(r, name);
       const meta = metaOf(candidate);
@@ -440,7 +443,8 @@ export class ObjectService {
     const pinned = patchPinsResourceVersion(contentType, patch);
     let warnings: string[] = [];
     const out = await this.guardedUpdate(r, ns, name, {
-      mutate: (current) => {
+      mutate: (fresh) => {
+        const current = fresh();
         const patched = this.cfg.applyPatch(r.def.kind, contentType, current, patch);
         const obj = this.asObject(r, patched);
         warnings = this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation);
@@ -481,7 +485,8 @@ export class ObjectService {
     const replicas = this.scaleReplicas(name, scale);
     const pinned = scale.metadata?.resourceVersion;
     const out = await this.guardedUpdate(r, ns, name, {
-      mutate: (current) => {
+      mutate: (fresh) => {
+        const current = fresh();
         (current.spec as Record<string, unknown>).replicas = replicas;
         return current;
       },
@@ -495,7 +500,8 @@ export class ObjectService {
   async patchScale(r: ServedResource, ns: string | undefined, name: string, contentType: string, patch: unknown, opts: WriteOptions): Promise<WriteOutcome> {
     const pinned = patchPinsResourceVersion(contentType, patch);
     const out = await this.guardedUpdate(r, ns, name, {
-      mutate: (current) => {
+      mutate: (fresh) => {
+        const current = fresh();
         const patched = this.cfg.applyPatch('Scale', contentType, this.scaleOf(r, current), patch);
         const replicas = this.scaleReplicas(name, patched);
         (current.spec as Record<string, unknown>).replicas = replicas;
@@ -517,7 +523,8 @@ export class ObjectService {
     if (!target.name) throw errors.invalid('', 'Binding', name, [field.required('target.name')]);
     if (target.kind && target.kind !== 'Node') throw errors.invalid('', 'Binding', name, [field.notSupported('target.kind', target.kind, ['Node'])]);
     await this.guardedUpdate(r, ns, name, {
-      mutate: (pod) => {
+      mutate: (fresh) => {
+        const pod = fresh();
         const spec = (pod.spec ??= {}) as Record<string, unknown>;
         if (pod.metadata?.deletionTimestamp) throw errors.conflict(ref(r), name, `pod ${name} is being deleted, cannot be assigned to a host`);
         if (spec.nodeName) throw errors.conflict(ref(r), name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);

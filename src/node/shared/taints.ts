@@ -27,7 +27,8 @@ export function findUntoleratedTaint(
   tolerations: core.Toleration[] | undefined,
   effects: readonly string[],
 ): core.Taint | undefined {
-  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !isTaintTolerated(taint, tolerations));
+  if (!taints || taints.length === 0) return undefined;
+  return taints.find((taint) => effects.includes(taint.effect) && !isTaintTolerated(taint, tolerations));
 }
 
 /**

@@ -60,13 +60,14 @@ export function schedule(state: Scheduling, pod: PodInfo, nodes: readonly NodeIn
   const n = nodes.length;
   if (n === 0) return { kind: 'unschedulable', message: fitErrorMessage(0, []), statuses: new Map() };
   const want = numFeasibleNodesToFind(n, profile.percentageOfNodesToScore);
+  const filters = profile.filters.filter((f) => !f.skip?.(pod));
   const feasible: NodeInfo[] = [];
   const statuses = new Map<string, Status>();
   const start = state.nextStartIndex % n;
   let evaluated = 0;
   for (; evaluated < n && feasible.length < want; evaluated++) {
     const node = nodes[(start + evaluated) % n]!;
-    const failed = runFilters(profile.filters, pod, node);
+    const failed = runFilters(filters, pod, node);
     if (failed) statuses.set(node.name, failed);
     else feasible.push(node);
   }
@@ -99,6 +100,7 @@ export function scoreNodes(plugins: readonly ScorePlugin[], pod: PodInfo, nodes:
   const totals = new Array<number>(nodes.length).fill(0);
   const scores = new Array<number>(nodes.length);
   for (const p of plugins) {
+    if (p.skip?.(pod)) continue;
     for (let i = 0; i < nodes.length; i++) scores[i] = p.score(pod, nodes[i]!);
     p.normalize?.(pod, scores);
     for (let i = 0; i < nodes.length; i++) totals[i]! += Math.max(0, Math.min(MAX_NODE_SCORE, scores[i]!)) * p.weight;

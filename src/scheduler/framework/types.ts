@@ -71,12 +71,19 @@ export interface NodeInfo {
 export interface FilterPlugin {
   name: string;
   filter(pod: PodInfo, node: NodeInfo): Status;
+  /**
+   * True when the filter passes on every node for this pod (Kubernetes' PreFilter "Skip"),
+   * so the per-node loop leaves it out: most pods name no node, select no labels and take no host ports.
+   */
+  skip?(pod: PodInfo): boolean;
 }
 
 export interface ScorePlugin {
   name: string;
   weight: number;
   score(pod: PodInfo, node: NodeInfo): number;
+  /** True when this pod gets the same score on every node, so the score cannot change the choice and is left out. */
+  skip?(pod: PodInfo): boolean;
   /** Rescales raw scores of all feasible nodes in place to 0..MAX_NODE_SCORE. */
   normalize?(pod: PodInfo, scores: number[]): void;
 }

@@ -67,11 +67,17 @@ export function preferredAffinityWeight(pod: core.Pod, node: core.Node): number 
 export const nodeAffinity: FilterPlugin = {
   name: NODE_AFFINITY,
   filter: (pod, node) => (fitsNodeAffinity(pod.pod, node.node) ? SUCCESS : unresolvable(NODE_AFFINITY, ERR_NODE_AFFINITY)),
+  skip: (pod) => {
+    const selector = pod.pod.spec?.nodeSelector;
+    if (selector && Object.keys(selector).length > 0) return false;
+    return !pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  },
 };
 
 export const nodeAffinityScore: ScorePlugin = {
   name: NODE_AFFINITY,
   weight: 2,
   score: (pod, node) => preferredAffinityWeight(pod.pod, node.node),
+  skip: (pod) => !pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.some((p) => p.weight !== 0),
   normalize: (_pod, scores) => defaultNormalize(scores, false),
 };

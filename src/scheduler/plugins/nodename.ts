@@ -13,4 +13,5 @@ export function fitsNodeName(pod: core.Pod, node: core.Node): boolean {
 export const nodeName: FilterPlugin = {
   name: NODE_NAME,
   filter: (pod, node) => (fitsNodeName(pod.pod, node.node) ? SUCCESS : unresolvable(NODE_NAME, ERR_NODE_NAME)),
+  skip: (pod) => !pod.pod.spec?.nodeName,
 };

@@ -18,4 +18,5 @@ export function fitsPorts(wanted: readonly HostPort[], used: readonly HostPort[]
 export const nodePorts: FilterPlugin = {
   name: NODE_PORTS,
   filter: (pod, node) => (fitsPorts(pod.hostPorts, node.usedPorts) ? SUCCESS : unschedulable(NODE_PORTS, ERR_NODE_PORTS)),
+  skip: (pod) => pod.hostPorts.length === 0,
 };

@@ -21,12 +21,18 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
   return reasons;
 }
 
+/** The same check as insufficientResources without building the reasons (the filter runs on hundreds of nodes per pod). */
+export function fitsResources(pod: PodInfo, node: NodeInfo): boolean {
+  if (node.podCount + 1 > node.allowedPods) return false;
+  for (const name of pod.requestNames) {
+    if (pod.requests[name]! > (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0)) return false;
+  }
+  return true;
+}
+
 export const nodeResourcesFit: FilterPlugin = {
   name: NODE_RESOURCES_FIT,
-  filter: (pod, node) => {
-    const reasons = insufficientResources(pod, node);
-    return reasons.length === 0 ? SUCCESS : unschedulable(NODE_RESOURCES_FIT, ...reasons);
-  },
+  filter: (pod, node) => (fitsResources(pod, node) ? SUCCESS : unschedulable(NODE_RESOURCES_FIT, ...insufficientResources(pod, node))),
 };
 
 /** Fractions of cpu and memory the node would have requested with this pod on it. */
@@ -39,16 +45,24 @@ export function requestedFractions(pod: PodInfo, node: NodeInfo): { cpu: number;
   };
 }
 
+function cpuFraction(pod: PodInfo, node: NodeInfo): number {
+  const alloc = node.allocatable['cpu'] ?? 0;
+  return alloc > 0 ? Math.min(1, (node.scoringRequested.cpu + pod.scoringRequests.cpu) / alloc) : 1;
+}
+
+function memoryFraction(pod: PodInfo, node: NodeInfo): number {
+  const alloc = node.allocatable['memory'] ?? 0;
+  return alloc > 0 ? Math.min(1, (node.scoringRequested.memory + pod.scoringRequests.memory) / alloc) : 1;
+}
+
 /** ((1 - cpuFraction) + (1 - memFraction)) / 2 scaled to 0..100. */
 export function leastAllocatedScore(pod: PodInfo, node: NodeInfo): number {
-  const f = requestedFractions(pod, node);
-  return Math.floor(((1 - f.cpu + (1 - f.memory)) * MAX_NODE_SCORE) / 2);
+  return Math.floor(((1 - cpuFraction(pod, node) + (1 - memoryFraction(pod, node))) * MAX_NODE_SCORE) / 2);
 }
 
 /** (1 - standard deviation of the fractions) scaled; for two resources std = |cpu - mem| / 2. */
 export function balancedAllocationScore(pod: PodInfo, node: NodeInfo): number {
-  const f = requestedFractions(pod, node);
-  const std = Math.abs(f.cpu - f.memory) / 2;
+  const std = Math.abs(cpuFraction(pod, node) - memoryFraction(pod, node)) / 2;
   return Math.floor((1 - std) * MAX_NODE_SCORE);
 }
 

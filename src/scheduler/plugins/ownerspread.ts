@@ -23,5 +23,7 @@ export const ownerSpread: ScorePlugin = {
   name: OWNER_SPREAD,
   weight: 2,
   score: siblingsOnNode,
+  // A pod without an owner has no siblings: every node scores MAX_NODE_SCORE.
+  skip: (pod) => !pod.ownerUid,
   normalize: (_pod, scores) => normalizeSpread(scores),
 };
