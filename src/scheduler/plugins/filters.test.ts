@@ -28,6 +28,8 @@ function table(plugin: FilterPlugin, cases: Case[]): void {
         assert.deepEqual([...s.reasons], c.want);
         if (c.want.length === 0) assert.equal(s.code, 'Success');
         else assert.equal(s.code, c.code ?? 'UnschedulableAndUnresolvable');
+        // A filter the scheduler skips for this pod must have passed it.
+        if (plugin.skip?.(podInfo(c.pod))) assert.deepEqual(c.want, [], 'skipped for a pod it would refuse');
       });
     }
   });
@@ -159,3 +161,29 @@ table(nodeResourcesFit, [
     code: 'Unschedulable',
   },
 ]);
+
+describe('filters skipped per pod (PreFilter Skip)', () => {
+  const plain = podInfo(pod('p'));
+  it('a pod naming no node, selecting no labels and taking no host ports skips NodeName, NodeAffinity, NodePorts', () => {
+    assert.equal(nodeName.skip?.(plain), true);
+    assert.equal(nodeAffinity.skip?.(plain), true);
+    assert.equal(nodePorts.skip?.(plain), true);
+  });
+  it('node-dependent filters are never skipped', () => {
+    for (const f of [nodeUnschedulable, taintToleration, nodeReady, nodeResourcesFit]) assert.equal(f.skip?.(plain) ?? false, false, f.name);
+  });
+  it('a pod with a nodeName, a nodeSelector, required affinity or a host port runs the matching filter', () => {
+    const named = pod('p');
+    named.spec!.nodeName = 'n1';
+    assert.equal(nodeName.skip?.(podInfo(named)), false);
+    const selecting = pod('p');
+    selecting.spec!.nodeSelector = { disk: 'ssd' };
+    assert.equal(nodeAffinity.skip?.(podInfo(selecting)), false);
+    const affine = pod('p');
+    affine.spec!.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } };
+    assert.equal(nodeAffinity.skip?.(podInfo(affine)), false);
+    const ported = pod('p');
+    ported.spec!.containers[0]!.ports = [{ containerPort: 80, hostPort: 8080 }];
+    assert.equal(nodePorts.skip?.(podInfo(ported)), false);
+  });
+});
