@@ -149,6 +149,9 @@ export class ProbeManager {
 
   view(containerId: string): ContainerProbeView {
     const entry = this.containers.get(containerId);
+    // Workers not yet set up for this container: nothing is known, so it is neither started nor ready
+    // (a status written in this window must not show Ready before the readiness probe has passed).
+    if (!entry) return { started: false, ready: false, livenessFailed: false, startupFailed: false };
     const result = (kind: ProbeKind): ProbeResult | undefined => entry?.workers.find((w) => w.kind === kind)?.state.result;
     const startup = result('startup');
     const readiness = result('readiness');
