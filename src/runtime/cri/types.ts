@@ -1,5 +1,5 @@
-// TypeScript shapes of the CRI v1 messages declared in cri-v1.proto, as @grpc/proto-loader
-// decodes them with { keepCase, longs: String, enums: String, defaults: true }:
+// TypeScript shapes of the CRI v1 messages declared in cri-v1.proto, as proto.ts decodes them (the way
+// @grpc/proto-loader did with { keepCase, longs: String, enums: String, defaults: true }, which kujira used first):
 // int64 fields are decimal strings (nanosecond timestamps exceed 2^53), enums are their names,
 // bytes are Buffers. Requests accept numbers for int64 fields too.
 
