@@ -72,9 +72,7 @@ export class GrpcUnixChannel {
       createConnection: () => net.connect(this.socketPath),
       settings: { enablePush: false },
     });
-    const forget = () => {
-      if (this.session === session) this.session = null;
-    };
+    const forget = () => this.forget(session);
     // Connection errors surface on each stream too; here they only retire the session.
     session.on('error', forget);
     session.on('close', forget);
@@ -85,70 +83,93 @@ export class GrpcUnixChannel {
     return session;
   }
 
-  /** One unary call: resolves with the response message's bytes, rejects with a GrpcStatusError. */
+  /**
+   * One unary call: resolves with the response message's bytes, rejects with a GrpcStatusError.
+   * A call the server provably never started (its stream refused, as after a GOAWAY from a runtime going down,
+   * or a connection already dead when the request was made) is sent once more on a new connection.
+   */
   unary(path: string, request: Uint8Array, timeoutMs: number): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      if (this.closed) return reject(new GrpcStatusError(Status.UNAVAILABLE, 'channel closed'));
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = this.connect().request({
-          ':method': 'POST',
-          ':path': path,
-          'content-type': 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': `${Math.max(1, Math.min(MAX_TIMEOUT_MS, Math.ceil(timeoutMs)))}m`,
-        });
-      } catch (err) {
-        this.session = null;
-        return reject(new GrpcStatusError(Status.UNAVAILABLE, (err as Error).message, { cause: err }));
-      }
-
       let settled = false;
+      let stream: http2.ClientHttp2Stream | null = null;
       const finish = (err: GrpcStatusError | null, body?: Buffer) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+        if (stream && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
         if (err) reject(err);
         else resolve(body!);
       };
       const timer = setTimeout(() => finish(new GrpcStatusError(Status.DEADLINE_EXCEEDED, `Deadline exceeded after ${(timeoutMs / 1000).toFixed(3)}s`)), timeoutMs);
-
-      const chunks: Buffer[] = [];
-      let received = 0;
-      let httpStatus = 0;
-      // The trailers, or the response headers when they carry grpc-status (a trailers-only answer).
-      let statusHeaders: http2.IncomingHttpHeaders | null = null;
-
-      stream.on('response', (h) => {
-        httpStatus = Number(h[':status']);
-        if (header(h, 'grpc-status') !== undefined) statusHeaders = h;
-      });
-      stream.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > MAX_MESSAGE_BYTES + 5) return finish(new GrpcStatusError(Status.RESOURCE_EXHAUSTED, `response larger than ${MAX_MESSAGE_BYTES} bytes`));
-        chunks.push(chunk);
-      });
-      stream.on('trailers', (h) => { statusHeaders = h; });
-      stream.on('error', (err: Error) => finish(new GrpcStatusError(Status.UNAVAILABLE, transportMessage(err), { cause: err })));
-      // Settled once the stream is over, when every data chunk has been seen.
-      stream.on('close', () => {
-        if (settled) return;
-        if (statusHeaders) return finish(...outcome(statusHeaders, Buffer.concat(chunks, received)));
-        if (httpStatus && httpStatus !== 200) {
-          return finish(new GrpcStatusError(httpStatus === 503 ? Status.UNAVAILABLE : Status.UNKNOWN, `unexpected HTTP status ${httpStatus}`));
-        }
-        const rst = stream.rstCode;
-        finish(new GrpcStatusError(rst === http2.constants.NGHTTP2_REFUSED_STREAM || !httpStatus ? Status.UNAVAILABLE : Status.INTERNAL,
-          rst ? `stream reset (HTTP/2 error code ${rst})` : 'stream ended without a grpc-status'));
-      });
+      const deadline = Date.now() + timeoutMs;
 
       const frame = Buffer.allocUnsafe(5 + request.length);
       frame[0] = 0;
       frame.writeUInt32BE(request.length, 1);
       frame.set(request, 5);
-      stream.end(frame);
+
+      const attempt = (retriesLeft: number) => {
+        if (this.closed) return finish(new GrpcStatusError(Status.UNAVAILABLE, 'channel closed'));
+        const retry = (why: GrpcStatusError) => {
+          if (retriesLeft > 0 && !settled) attempt(retriesLeft - 1);
+          else finish(why);
+        };
+        try {
+          stream = this.connect().request({
+            ':method': 'POST',
+            ':path': path,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+            'grpc-timeout': `${Math.max(1, Math.min(MAX_TIMEOUT_MS, deadline - Date.now()))}m`,
+          });
+        } catch (err) {
+          // The session was closing (e.g. after a GOAWAY) before it could be forgotten.
+          this.session = null;
+          return retry(new GrpcStatusError(Status.UNAVAILABLE, (err as Error).message, { cause: err }));
+        }
+        const s = stream;
+        const chunks: Buffer[] = [];
+        let received = 0;
+        let httpStatus = 0;
+        // The trailers, or the response headers when they carry grpc-status (a trailers-only answer).
+        let statusHeaders: http2.IncomingHttpHeaders | null = null;
+
+        s.on('response', (h) => {
+          httpStatus = Number(h[':status']);
+          if (header(h, 'grpc-status') !== undefined) statusHeaders = h;
+        });
+        s.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > MAX_MESSAGE_BYTES + 5) return finish(new GrpcStatusError(Status.RESOURCE_EXHAUSTED, `response larger than ${MAX_MESSAGE_BYTES} bytes`));
+          chunks.push(chunk);
+        });
+        s.on('trailers', (h) => { statusHeaders = h; });
+        // Errors are settled on 'close', which always follows.
+        s.on('error', () => {});
+        s.on('close', () => {
+          if (settled || s !== stream) return;
+          if (statusHeaders) return finish(...outcome(statusHeaders, Buffer.concat(chunks, received)));
+          if (httpStatus && httpStatus !== 200) {
+            return finish(new GrpcStatusError(httpStatus === 503 ? Status.UNAVAILABLE : Status.UNKNOWN, `unexpected HTTP status ${httpStatus}`));
+          }
+          const rst = s.rstCode;
+          if (!httpStatus && rst === http2.constants.NGHTTP2_REFUSED_STREAM) {
+            this.forget(s.session);
+            return retry(new GrpcStatusError(Status.UNAVAILABLE, 'stream refused by the server'));
+          }
+          const err = (s as { errored?: unknown }).errored;
+          if (err instanceof Error) return finish(new GrpcStatusError(Status.UNAVAILABLE, transportMessage(err), { cause: err }));
+          finish(new GrpcStatusError(httpStatus ? Status.INTERNAL : Status.UNAVAILABLE,
+            rst ? `stream reset (HTTP/2 error code ${rst})` : 'stream ended without a grpc-status'));
+        });
+        s.end(frame);
+      };
+      attempt(1);
     });
+  }
+
+  private forget(session: http2.Http2Session | undefined): void {
+    if (session && this.session === session) this.session = null;
   }
 
   close(): void {
