@@ -221,31 +221,68 @@ const BUILDERS: Record<string, () => Promise<ImageSpecification>> = {
   [DEMO_IMAGE_LOOPBACK]: demoImage,
 };
 
+/** One built-in image as the builder process wrote it. */
+export interface BuiltImageArchive {
+  names: string[];
+  configDigest: string;
+  file: string;
+}
+
 /**
- * Builds each of the built-in images (PAUSE_IMAGE, DEMO_IMAGE...) and imports it when the store lacks it or
- * holds an older build under that name (the image id is the config digest, so a changed build differs).
+ * Builds the built-in images among names (each once, whichever of its names is asked for) and writes each
+ * as an OCI archive into dir. Runs in the short-lived process build-images.ts starts (see ensureBuiltinImages).
  */
-export async function ensureBuiltinImages(socket: string, client: CriClient, cacheDir: string | null, names: string[]): Promise<void> {
+export async function writeBuiltinImages(dir: string, names: string[]): Promise<BuiltImageArchive[]> {
   const done = new Set<() => Promise<ImageSpecification>>();
+  const built: BuiltImageArchive[] = [];
+  await mkdir(dir, { recursive: true });
   for (const name of names) {
     const build = BUILDERS[name];
     if (!build) throw new Error(`${name} is not a built-in image`);
     if (done.has(build)) continue;
     done.add(build);
     const image = buildOciImage(await build());
-    const present = await Promise.all(image.names.map((n) => client.imageStatus(n)));
-    if (present.every((p) => p?.id === image.configDigest)) continue;
-    const dir = cacheDir ?? (await mkdtemp(join(tmpdir(), 'kujira-images-')));
-    await mkdir(dir, { recursive: true });
     const file = join(dir, `${name.replace(/[^A-Za-z0-9.-]+/g, '_')}.oci.tar`);
     await writeFile(file, buildOciArchive(image));
-    try {
-      await importImageArchive(socket, file);
-    } finally {
-      if (!cacheDir) await rm(dir, { recursive: true, force: true });
-      else await rm(file, { force: true });
+    built.push({ names: image.names, configDigest: image.configDigest, file });
+  }
+  return built;
+}
+
+/**
+ * Building reads busybox, tars and gzips it: some 10 MB of buffers. In the agent, a long-lived process, the
+ * C heap they pass through stays mapped after they are freed (glibc keeps it for reuse), which was ~10 MB of
+ * the agent's RSS for good. So the images are built by a process of their own that exits when done.
+ */
+async function buildInChildProcess(dir: string, names: string[]): Promise<BuiltImageArchive[]> {
+  const script = fileURLToPath(new URL('./build-images.js', import.meta.url));
+  const result = await run(process.execPath, [script, dir, ...names], { timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`building ${names.join(', ')}: ${(result.stderr || result.stdout).trim() || `exit code ${result.code}`}`);
+  try {
+    return JSON.parse(result.stdout) as BuiltImageArchive[];
+  } catch (err) {
+    throw new Error(`building ${names.join(', ')}: unexpected output ${JSON.stringify(result.stdout.slice(0, 200))}`, { cause: err });
+  }
+}
+
+/**
+ * Builds each of the built-in images (PAUSE_IMAGE, DEMO_IMAGE...) and imports it when the store lacks it or
+ * holds an older build under that name (the image id is the config digest, so a changed build differs).
+ */
+export async function ensureBuiltinImages(socket: string, client: CriClient, cacheDir: string | null, names: string[]): Promise<void> {
+  for (const name of names) if (!BUILDERS[name]) throw new Error(`${name} is not a built-in image`);
+  const dir = cacheDir ?? (await mkdtemp(join(tmpdir(), 'kujira-images-')));
+  try {
+    for (const image of await buildInChildProcess(dir, names)) {
+      const present = await Promise.all(image.names.map((n) => client.imageStatus(n)));
+      if (!present.every((p) => p?.id === image.configDigest)) {
+        await importImageArchive(socket, image.file);
+        // The build it replaced stays as an untagged sha256:<config> entry otherwise.
+        for (const old of present) if (old && old.id !== image.configDigest) await client.removeImage(old.id).catch(() => {});
+      }
+      await rm(image.file, { force: true });
     }
-    // The build it replaced stays as an untagged sha256:<config> entry otherwise.
-    for (const old of present) if (old && old.id !== image.configDigest) await client.removeImage(old.id).catch(() => {});
+  } finally {
+    if (!cacheDir) await rm(dir, { recursive: true, force: true });
   }
 }
