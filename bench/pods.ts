@@ -45,10 +45,27 @@ function percentile(values: number[], p: number): number {
 
 const round = (n: number) => Math.round(n);
 
-function rssMiB(pid: number): number {
+function rssMiB(pid: number, field = 'VmRSS'): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
+  } catch { return 0; }
+}
+
+/** Proportional set size: private pages, plus shared ones (the node binary's, mostly) divided among their sharers. */
+function pssMiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch { return 0; }
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch { return 0; }
 }
 
@@ -122,7 +139,9 @@ async function main(): Promise<void> {
   const client = new KubeClient({ server: api.server, ca: api.caPem, token: api.token });
   const agentDir = join(dir, 'agent');
   const kujiraBin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'kujira');
-  const agent = spawn(process.execPath, [kujiraBin, 'agent', '--server', api.server, '--token', api.token, '--ca-file', join(dir, 'cluster', 'pki', 'ca.crt'), '--data-dir', agentDir, '--name', 'bench-node'], {
+  // KUJIRA_BENCH_AGENT_NODE_FLAGS: extra node flags for the agent process alone, to compare heap settings.
+  const agentNodeFlags = (process.env.KUJIRA_BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const agent = spawn(process.execPath, [...agentNodeFlags, kujiraBin, 'agent', '--server', api.server, '--token', api.token, '--ca-file', join(dir, 'cluster', 'pki', 'ca.crt'), '--data-dir', agentDir, '--name', 'bench-node'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const agentExited = new Promise<void>((resolve) => agent.once('exit', () => resolve()));
@@ -180,6 +199,8 @@ async function main(): Promise<void> {
     };
     const rssIdle = process.memoryUsage().rss / 2 ** 20;
     const agentIdle = rssMiB(agent.pid!);
+    const agentAnonIdle = rssMiB(agent.pid!, 'RssAnon');
+    const agentCpuBefore = cpuSeconds(agent.pid!);
     const containerdIdle = rssMiB(containerdPid);
 
     const single: Latency[] = [];
@@ -199,11 +220,23 @@ async function main(): Promise<void> {
     await allDone(burstNames, 120_000);
     const burstAllReadyMs = performance.now() - burstStart;
     const burstLat = burstNames.map((n) => seen.get(n)!);
+    // The agent's CPU for running the 60 pods (singles and burst), before the steady state below.
+    const agentCpu = cpuSeconds(agent.pid!) - agentCpuBefore;
     // Settle, then memory with every pod running.
     global.gc?.();
     await sleep(2000);
     const rssWithPods = process.memoryUsage().rss / 2 ** 20;
-    const agentWithPods = rssMiB(agent.pid!);
+    // The agent keeps probing every pod each second: its RSS is sampled over a window of that steady state,
+    // and the highest sample counted (a single reading lands anywhere between two garbage collections).
+    let agentWithPods = 0;
+    let agentAnonWithPods = 0;
+    let agentPssWithPods = 0;
+    for (let i = 0; i < 20; i++) {
+      agentWithPods = Math.max(agentWithPods, rssMiB(agent.pid!));
+      agentAnonWithPods = Math.max(agentAnonWithPods, rssMiB(agent.pid!, 'RssAnon'));
+      agentPssWithPods = Math.max(agentPssWithPods, pssMiB(agent.pid!));
+      await sleep(500);
+    }
     const containerdWithPods = rssMiB(containerdPid);
     const shims = shimsRssMiB(socket);
     await informer.stop();
@@ -217,6 +250,8 @@ async function main(): Promise<void> {
       podBurstRunning: stat(burstLat.map((l) => l.running)), podBurstReady: stat(burstLat.map((l) => l.ready)),
       burstAllReadyMs: round(burstAllReadyMs),
       agentRssIdleMb: round(agentIdle), agentRssWithPodsMb: round(agentWithPods),
+      agentAnonIdleMb: round(agentAnonIdle), agentAnonWithPodsMb: round(agentAnonWithPods), agentPssWithPodsMb: round(agentPssWithPods), agentNodeFlags: agentNodeFlags.join(' '),
+      agentCpuSeconds: Number(agentCpu.toFixed(2)),
       controlPlaneRssIdleMb: round(rssIdle), controlPlaneRssWithPodsMb: round(rssWithPods),
       containerdRssIdleMb: round(containerdIdle), containerdRssWithPodsMb: round(containerdWithPods),
       shims: shims.count, shimsRssMb: round(shims.mib),
@@ -230,7 +265,7 @@ async function main(): Promise<void> {
     row(`${burst} pods at once → Running`, result.podBurstRunning, result.rawBurstRunning);
     row(`${burst} pods at once → Ready`, result.podBurstReady, result.rawBurstReady);
     console.log(`${burst} pods all Ready after ${result.burstAllReadyMs} ms`);
-    console.log(`RSS: agent ${result.agentRssIdleMb} MB idle → ${result.agentRssWithPodsMb} MB with ${singles + burst} pods running; API server + controllers ${result.controlPlaneRssIdleMb} → ${result.controlPlaneRssWithPodsMb} MB; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
+    console.log(`RSS: agent ${result.agentRssIdleMb} MB idle → ${result.agentRssWithPodsMb} MB with ${singles + burst} pods running (anonymous ${result.agentAnonIdleMb} → ${result.agentAnonWithPodsMb} MB; PSS ${result.agentPssWithPodsMb} MB), ${result.agentCpuSeconds} CPU s to start them; API server + controllers ${result.controlPlaneRssIdleMb} → ${result.controlPlaneRssWithPodsMb} MB; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
     console.log(`BENCH ${JSON.stringify(result)}`);
   } finally {
     await Promise.all(rawSandboxes.map(async (id) => { await runtime.stopSandbox(id).catch(() => {}); await runtime.removeSandbox(id).catch(() => {}); }));
