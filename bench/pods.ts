@@ -8,8 +8,10 @@
 // Create-to-Running is from just before the POST to the watch event showing phase Running; create-to-Ready
 // to the one showing Ready=True (the pod has a readiness probe: httpGet /ready every second). For raw CRI,
 // "running" is StartContainer returning and "ready" the first HTTP 200 of /ready from the host.
-// Memory: the agent process's RSS, this process's (API server and controllers), containerd's, and the
-// containerd shims' summed, with all the bench's pods (singles + burst) running.
+// Memory: the agent process's RSS (with pods: the highest of 20 samples over 10 s, with its anonymous part
+// and PSS), this process's (API server and controllers), containerd's, and the containerd shims' summed,
+// with all the bench's pods (singles + burst) running; and the agent's CPU seconds for starting them.
+// KUJIRA_BENCH_AGENT_NODE_FLAGS="--flag ..." runs the agent process alone with extra node flags.
 // Prints a table and one JSON line (prefix `BENCH `). Needs root and containerd (like the e2e tests).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
