@@ -3,7 +3,7 @@
 // not run them, and a fake kubelet when the cluster has no nodes to run pods.
 import type { core } from '../../src/api/types.js';
 import { KubeClient, NODES } from '../../src/client/index.js';
-import { startControllerManager, type ControllerManager } from '../../src/controllers/index.js';
+import { startControllerManager, type ControllerManager, type ControllerManagerOptions } from '../../src/controllers/index.js';
 import { startFakeKubelet } from '../../src/controllers/testing/fakekubelet.js';
 import { eventually, TestCluster, type KubectlResult } from './cluster.js';
 
@@ -19,6 +19,11 @@ export interface ClusterOptions {
    * simulated nodes) instead of the API server alone with our own controllers and fake kubelet.
    */
   fullStack?: { simulatedNodes: number };
+  /**
+   * Run the controller manager in this process with these options (short periods for
+   * tests), also with `fullStack`, whose own controller manager is then left out.
+   */
+  manager?: ControllerManagerOptions;
 }
 
 export class KujiraUp {
@@ -35,13 +40,17 @@ export class KujiraUp {
   }
 
   static async start(opts: ClusterOptions = {}): Promise<KujiraUp> {
-    const components = opts.fullStack ? ['--controllers=*', '--simulated-nodes', String(opts.fullStack.simulatedNodes)] : [];
+    const ownManager = !opts.fullStack || opts.manager !== undefined;
+    const components = opts.fullStack
+      ? [`--controllers=*${ownManager ? ',-controller-manager' : ''}`, '--simulated-nodes', String(opts.fullStack.simulatedNodes)]
+      : [];
     const cluster = await TestCluster.start({ extraArgs: ['--runtime', 'simulated', ...components], timeoutMs: 30_000 });
     const c = new KujiraUp(cluster, KubeClient.fromKubeconfig(cluster.kubeconfig, { userAgent: 'controllers-e2e' }));
-    if (!opts.fullStack) {
-      c.manager = startControllerManager({ client: c.client });
+    if (ownManager) {
+      c.manager = startControllerManager({ client: c.client, options: opts.manager });
       c.stoppers.push(() => c.manager!.stop());
-    } else {
+    }
+    if (opts.fullStack) {
       // Wait for the simulated nodes to register and turn Ready before scheduling anything.
       const want = opts.fullStack.simulatedNodes;
       await eventually(async () => {
