@@ -13,6 +13,7 @@ import {
 } from '../../runtime/runtime.js';
 import { backoffMessage, formatDuration, nextBackoff, remainingBackoff, type BackoffEntry, type BackoffSettings } from './backoff.js';
 import { graceAfterPreStop, hookFailureEvent, hookFailureMessage, MINIMUM_GRACE_SECONDS, POST_START_HOOK_ERROR, runHandler } from './hooks.js';
+import { removeContainerLogs } from './logrotation.js';
 import { ProbeManager } from './probes.js';
 import { qosClass } from '../shared/qos.js';
 import { computePodStatus, type ContainerObservation } from './status.js';
@@ -358,7 +359,7 @@ export class PodWorker {
           // Older attempts than the previous one: their logs are no longer reachable, so both go.
           const st = await runtime.containerStatus(c.id);
           await runtime.removeContainer(c.id);
-          if (st?.logPath) await rm(st.logPath, { force: true });
+          if (st?.logPath) await removeContainerLogs(st.logPath);
           continue;
         }
         const st = await runtime.containerStatus(c.id);
