@@ -454,7 +454,9 @@ export class PodWorker {
       this.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${took}s (${took}s including waiting). Image size: ${size} bytes.`, c.name);
       return true;
     } catch (err) {
-      const detail = err instanceof RuntimeNotFoundError ? `rpc error: code = NotFound desc = ${err.message}` : (err as Error).message;
+      // Worded as the kubelet passes the runtime's gRPC error on.
+      const detail = err instanceof RuntimeNotFoundError ? `rpc error: code = NotFound desc = ${err.message}`
+        : `rpc error: code = Unknown desc = ${(err as Error).message.replace(/^CRI \w+: /, '')}`;
       const message = `Failed to pull image "${image}": ${detail}`;
       this.event('Warning', 'Failed', message, c.name);
       this.event('Warning', 'Failed', 'Error: ErrImagePull', c.name);
