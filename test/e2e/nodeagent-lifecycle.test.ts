@@ -195,3 +195,40 @@ test('logs rotate at the size limit as the kubelet names them; kubectl logs, -f 
   assert.ok(consecutive(now));
   await h.k(['delete', 'pod', 'chatty', '--wait=false']);
 });
+
+test('each pod gets a cgroup under its QoS class, capped at the sum of its containers\' limits', async () => {
+  const sleeper = (name: string, resources: object) => demo({ name, command: ['sleep', '3600'], resources });
+  await h.apply({ metadata: { name: 'cg-burstable' }, spec: { containers: [
+    sleeper('a', { requests: { cpu: '100m' }, limits: { cpu: '200m', memory: '32Mi' } }),
+    sleeper('b', { requests: { cpu: '100m' }, limits: { cpu: '300m', memory: '16Mi' } }),
+  ] } });
+  await h.apply({ metadata: { name: 'cg-guaranteed' }, spec: { containers: [sleeper('a', { limits: { cpu: '250m', memory: '64Mi' } })] } });
+  await h.apply({ metadata: { name: 'cg-besteffort' }, spec: { containers: [sleeper('a', {})] } });
+  const expected: Record<string, { qosDir: string; shares: string; quota: string; memory: string }> = {
+    'cg-burstable': { qosDir: 'burstable/', shares: '204', quota: '50000', memory: String(48 * 1024 * 1024) },
+    'cg-guaranteed': { qosDir: '', shares: '256', quota: '25000', memory: String(64 * 1024 * 1024) },
+    // No quota (-1) and the kernel's "no limit".
+    'cg-besteffort': { qosDir: 'besteffort/', shares: '2', quota: '-1', memory: '9223372036854771712' },
+  };
+  for (const [name, want] of Object.entries(expected)) {
+    const pod = await until(`${name} running`, async () => { const p = await h.getPod(name); return p.status?.containerStatuses?.every((c) => c.state?.running) && p; });
+    const uid = pod.metadata!.uid!;
+    // The container's own cgroup (v1, no cgroup namespace) is <pod cgroup>/<container id>.
+    const line = (await h.k(['exec', name, '-c', 'a', '--', 'cat', '/proc/self/cgroup'])).split('\n').find((l) => /^\d+:memory:/.test(l))!;
+    const own = line.split(':')[2]!;
+    const podCgroup = own.slice(0, own.lastIndexOf('/'));
+    assert.match(podCgroup, new RegExp(`^/kujira-[0-9a-f]+/${want.qosDir}pod${uid}$`));
+    const read = async (controller: string, file: string) => (await readFile(join('/sys/fs/cgroup', controller, podCgroup, file), 'utf8')).trim();
+    assert.equal(await read('cpu', 'cpu.shares'), want.shares, name);
+    assert.equal(await read('cpu', 'cpu.cfs_quota_us'), want.quota, name);
+    assert.equal(await read('memory', 'memory.limit_in_bytes'), want.memory, name);
+    assert.equal(pod.status?.qosClass, { 'burstable/': 'Burstable', '': 'Guaranteed', 'besteffort/': 'BestEffort' }[want.qosDir]);
+  }
+  // Deleting a pod removes its cgroup.
+  const uid = (await h.getPod('cg-burstable')).metadata!.uid!;
+  const line = (await h.k(['exec', 'cg-burstable', '-c', 'a', '--', 'cat', '/proc/self/cgroup'])).split('\n').find((l) => /^\d+:memory:/.test(l))!;
+  const podDir = join('/sys/fs/cgroup/memory', line.split(':')[2]!, '..');
+  await h.k(['delete', 'pod', 'cg-burstable', '--wait=true', '--grace-period=2']);
+  await assert.rejects(readdir(podDir), /ENOENT/, `pod${uid}'s cgroup is gone`);
+  for (const name of ['cg-guaranteed', 'cg-besteffort']) await h.k(['delete', 'pod', name, '--wait=false']);
+});

@@ -15,6 +15,7 @@ import { CriRuntime } from '../../runtime/cri/runtime.js';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { machineFacts, registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node.js';
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, podDirOf, type PodWorkerHost } from './podworker.js';
+import { podCgroupCandidates } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
 import type { EnvSources } from './translate.js';
 import { startEndpoint, type RunningEndpoint } from './server.js';
@@ -241,7 +242,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     await runtime.stopSandbox(sb.id);
     await runtime.removeSandbox(sb.id);
     await tearDownPodDir(podDirOf(dataDir, sb.uid));
-    for (const root of roots) await removeCgroupTree(join(root, cgroupBase, `pod${sb.uid}`));
+    for (const root of roots) for (const name of podCgroupCandidates(cgroupBase, sb.uid)) await removeCgroupTree(join(root, name));
   }
 
   // Exits are noticed by relisting the runtime (like the kubelet's PLEG): a changed container kicks its pod.

@@ -14,6 +14,7 @@ import {
 import { backoffMessage, formatDuration, nextBackoff, remainingBackoff, type BackoffEntry, type BackoffSettings } from './backoff.js';
 import { graceAfterPreStop, hookFailureEvent, hookFailureMessage, MINIMUM_GRACE_SECONDS, POST_START_HOOK_ERROR, runHandler } from './hooks.js';
 import { removeContainerLogs } from './logrotation.js';
+import { podCgroupName, setUpPodCgroup } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
 import { qosClass } from '../shared/qos.js';
 import { computePodStatus, type ContainerObservation } from './status.js';
@@ -40,7 +41,7 @@ export interface PodWorkerHost {
   nodeName: string;
   hostIP: string;
   dataDir: string;
-  /** cgroup parent of all pods of this agent, e.g. /kujira-1a2b3c4d. */
+  /** The agent's own kubepods: pods' cgroups go below it by QoS class, e.g. /kujira-1a2b3c4d/burstable/pod<uid>. */
   cgroupBase: string;
   cgroupRoots: string[];
   clusterDNS: string[];
@@ -186,7 +187,14 @@ export class PodWorker {
       const attempt = sandboxes.reduce((m, s) => Math.max(m, s.attempt + 1), 0);
       await mkdir(podDirOf(this.host.dataDir, this.uid), { recursive: true });
       await mkdir(logDirOf(this.host.dataDir, this.podRef), { recursive: true });
-      for (const root of this.host.cgroupRoots) await mkdir(join(root, this.cgroupParent()), { recursive: true }).catch(() => {});
+      try {
+        await setUpPodCgroup(this.host.cgroupRoots, this.host.cgroupBase, pod);
+      } catch (err) {
+        this.event('Warning', 'FailedCreatePodContainer', `unable to ensure pod container exists: ${(err as Error).message}`);
+        await this.writeStatus([], false, await this.observe(undefined));
+        this.syncAfter(5000);
+        return;
+      }
       try {
         const id = await runtime.runSandbox(sandboxSpecFor(attempt));
         sandbox = (await runtime.listSandboxes()).find((s) => s.id === id);
@@ -308,7 +316,7 @@ export class PodWorker {
   }
 
   private cgroupParent(): string {
-    return `${this.host.cgroupBase}/pod${this.uid}`;
+    return podCgroupName(this.host.cgroupBase, qosClass(this.pod), this.uid);
   }
 
   private graceSeconds(): number {
