@@ -148,6 +148,22 @@ test('a failing postStart hook kills the container: FailedPostStartHook, PostSta
   await h.k(['delete', 'pod', 'poststart-fails', '--wait=false']);
 });
 
+test('a postStart hook that hangs does not hold up the pod\'s deletion', async () => {
+  await h.apply({ metadata: { name: 'poststart-hangs' }, spec: { terminationGracePeriodSeconds: 3, containers: [demo({
+    lifecycle: { postStart: { exec: { command: ['sleep', '3600'] } } },
+  })] } });
+  // The container runs while its hook does; the pod is not reported Running before the hook is done (as with the kubelet).
+  await until('the container running in the runtime', async () => {
+    const sb = (await h.agent.runtime.listSandboxes()).find((s) => s.name === 'poststart-hangs');
+    return sb && (await h.agent.runtime.listContainers({ sandboxId: sb.id })).some((c) => c.state === 'running');
+  });
+  assert.notEqual((await h.getPod('poststart-hangs')).status?.phase, 'Running');
+  const t0 = Date.now();
+  await h.k(['delete', 'pod', 'poststart-hangs', '--wait=true']);
+  assert.ok(Date.now() - t0 < 15_000, `deletion took ${Date.now() - t0} ms`);
+  assert.deepEqual((await h.agent.runtime.listSandboxes()).filter((s) => s.name === 'poststart-hangs'), []);
+});
+
 /** Line numbers of "line N ..." output, in order. */
 const numbers = (text: string) => text.split('\n').filter((l) => l.startsWith('line ')).map((l) => Number(l.split(' ')[1]));
 const consecutive = (ns: number[]) => ns.every((n, i) => i === 0 || n === ns[i - 1]! + 1);

@@ -107,12 +107,25 @@ export interface HookTarget {
 /** How long a hook may take at most: exec and HTTP hooks have no timeout of their own in Kubernetes. */
 const HOOK_LIMIT_SECONDS = 3600;
 
+class HookCancelled extends Error {}
+
+/** The promise, or a rejection once the signal aborts (the exec itself runs on in the container until it ends). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new HookCancelled('context canceled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new HookCancelled('context canceled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); }, (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err); });
+  });
+}
+
 /** Runs one handler (I/O). `signal` ends a sleep or an HTTP request early (the grace period ran out). */
 export async function runHandler(handler: core.LifecycleHandler, target: HookTarget, runtime: PodRuntime, clock: Clock, signal?: AbortSignal): Promise<HandlerResult> {
   if (handler.exec) {
     const command = handler.exec.command ?? [];
     try {
-      const res = await runtime.execSync(target.containerId, command, HOOK_LIMIT_SECONDS);
+      const res = await abortable(runtime.execSync(target.containerId, command, HOOK_LIMIT_SECONDS), signal);
       if (res.exitCode === 0) return { kind: 'ok' };
       const stderr = res.stderr.toString('utf8');
       return {
@@ -121,7 +134,8 @@ export async function runHandler(handler: core.LifecycleHandler, target: HookTar
         output: Buffer.concat([res.stdout, res.stderr]).toString('utf8'),
       };
     } catch (err) {
-      const detail = err instanceof ExecError ? `rpc error: code = ${err.timedOut ? 'DeadlineExceeded' : 'Unknown'} desc = ${err.message}` : (err as Error).message;
+      const detail = err instanceof ExecError ? `rpc error: code = ${err.timedOut ? 'DeadlineExceeded' : 'Unknown'} desc = ${err.message}`
+        : err instanceof HookCancelled ? 'rpc error: code = Canceled desc = context canceled' : (err as Error).message;
       return { kind: 'exec-failed', command, error: detail, output: '' };
     }
   }
@@ -151,11 +165,13 @@ export async function runHandler(handler: core.LifecycleHandler, target: HookTar
   }
   if (handler.sleep) {
     const seconds = handler.sleep.seconds;
+    const cut: HandlerResult = { kind: 'sleep-failed', seconds, error: 'container terminated before sleep hook finished' };
+    if (signal?.aborted) return cut;
     return new Promise<HandlerResult>((resolve) => {
       const timer = clock.setTimer(() => resolve({ kind: 'ok' }), seconds * 1000);
       signal?.addEventListener('abort', () => {
         timer.cancel();
-        resolve({ kind: 'sleep-failed', seconds, error: 'container terminated before sleep hook finished' });
+        resolve(cut);
       }, { once: true });
     });
   }

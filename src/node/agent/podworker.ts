@@ -102,6 +102,7 @@ export class PodWorker {
   private finished = false;
   private readonly uid: string;
   private stoppedForGood = false;
+  private readonly postStartAbort = new AbortController();
 
   constructor(pod: core.Pod, private readonly host: PodWorkerHost, private readonly onFinished: (uid: string) => void) {
     this.pod = pod;
@@ -115,6 +116,8 @@ export class PodWorker {
 
   /** Runs a sync now, or right after the one in progress. */
   kick(): void {
+    // A pod being deleted must not wait for a postStart hook that hangs (the kubelet cancels it too).
+    if (this.goneFromApi || this.pod.metadata?.deletionTimestamp) this.postStartAbort.abort();
     if (this.finished || this.stoppedForGood) return;
     if (this.running) { this.again = true; return; }
     this.running = true;
@@ -124,6 +127,7 @@ export class PodWorker {
   /** Stops scheduling syncs (agent shutdown); what runs finishes. */
   halt(): void {
     this.stoppedForGood = true;
+    this.postStartAbort.abort();
     this.timer?.cancel();
   }
 
@@ -514,7 +518,7 @@ export class PodWorker {
     // postStart runs before the pod's next container starts (the kubelet waits for it too); a failure kills the container.
     const postStart = c.lifecycle?.postStart;
     if (postStart) {
-      const result = await runHandler(postStart, { pod: this.pod, container: c, containerId: id, podIP: podIPs[0] ?? '' }, runtime, this.host.clock);
+      const result = await runHandler(postStart, { pod: this.pod, container: c, containerId: id, podIP: podIPs[0] ?? '' }, runtime, this.host.clock, this.postStartAbort.signal);
       if (result.kind !== 'ok') {
         const ev = hookFailureEvent('postStart');
         this.event(ev.type, ev.reason, ev.message, c.name);
