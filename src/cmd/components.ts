@@ -126,7 +126,7 @@ export function components(deps: ComponentDeps): Component[] {
       name: 'controller-manager',
       start: async (ctx) => {
         const conn = shared.acquire(ctx);
-        const manager = startControllerManager({ client: conn.client, options: { factory: conn.informers } });
+        const manager = startControllerManager({ client: conn.client, options: { factory: conn.informers, podGC: { terminatedPodThreshold: Number(ctx.flags['terminated-pod-gc-threshold']) } } });
         conn.informers.start();
         return { stop: () => manager.stop().finally(conn.release) };
       },

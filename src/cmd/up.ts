@@ -35,6 +35,7 @@ export const upFlags: FlagSpec[] = [
   { name: 'node-monitor-period', type: 'duration', default: '5s', description: 'How often the node lifecycle controller checks node health' },
   { name: 'default-not-ready-toleration-seconds', type: 'int', default: 300, description: 'tolerationSeconds of the not-ready:NoExecute toleration added to every pod that has none' },
   { name: 'default-unreachable-toleration-seconds', type: 'int', default: 300, description: 'tolerationSeconds of the unreachable:NoExecute toleration added to every pod that has none' },
+  { name: 'terminated-pod-gc-threshold', type: 'int', default: 12500, description: 'Finished pods (Succeeded or Failed) kept before the oldest are deleted; 0 or less keeps them all' },
   { name: 'metric-resolution', type: 'duration', default: '15s', description: 'How often node usage is scraped for metrics.k8s.io (kubectl top, autoscaling)' },
   { name: 'horizontal-pod-autoscaler-sync-period', type: 'duration', default: '15s', description: 'How often each HorizontalPodAutoscaler is reconciled' },
   { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'duration', default: '5m0s', description: 'How far back the autoscaler looks for a higher recommendation before scaling down' },
