@@ -7,7 +7,6 @@ import { request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { core } from '../../src/api/types.js';
 import { silentLogger } from '../../src/api/log.js';
 import { KubeClient } from '../../src/client/client.js';
@@ -15,8 +14,9 @@ import { PODS } from '../../src/client/resources.js';
 import { startCluster, type Cluster } from '../../src/cmd/up.js';
 import { detectContainerdSupport, DEMO_IMAGE, startNodeAgent, type NodeAgent, type NodeAgentOptions } from '../../src/node/agent/index.js';
 import { ensureBuiltinImages } from '../../src/runtime/cri/images.js';
+import { until } from '../support/cluster.js';
 
-export { DEMO_IMAGE };
+export { DEMO_IMAGE, until };
 
 export interface CommandResult {
   code: number;
@@ -116,22 +116,6 @@ export async function startAgentHarness(prefix: string, nodeName: string, option
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** Polls until fn gives a truthy value; the last error, if any, goes into the timeout's message. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 export function httpGet(url: string): Promise<{ status: number; body: string }> {
