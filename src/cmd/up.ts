@@ -28,6 +28,8 @@ export const upFlags: FlagSpec[] = [
   { name: 'simulated-nodes', type: 'int', default: 0, description: 'Number of simulated nodes to run (with --runtime simulated, at least 1)' },
   { name: 'controllers', type: 'string', default: '*', description: 'In-process components to run: "*" for all, a name to add one, "-name" to leave one out, "" for none (API server only). Names: controller-manager, scheduler, node-lifecycle-controller, metrics-scraper, horizontal-pod-autoscaler, simulated-nodes, node-agent' },
   { name: 'pod-masquerade', type: 'bool', default: false, description: "Let pods on this machine's real node reach other networks through NAT (off: pod traffic never leaves the machine)" },
+  { name: 'container-log-max-size', type: 'string', default: '10Mi', description: "Size at which a container's log file on the real node is rotated (as the kubelet's flag)" },
+  { name: 'container-log-max-files', type: 'int', default: 5, description: "Log files kept per container on the real node, the current one included (at least 2)" },
   { name: 'simulated-start-latency', type: 'duration', default: '100ms', description: 'Time from bound to containers running on simulated nodes, for pods without the sim.kujira.io/start-latency annotation' },
   { name: 'node-monitor-grace-period', type: 'duration', default: '40s', description: 'How long a node may go without renewing its Lease before it is marked NotReady (Ready=Unknown)' },
   { name: 'node-monitor-period', type: 'duration', default: '5s', description: 'How often the node lifecycle controller checks node health' },
