@@ -3,7 +3,6 @@
 // Needs root and the Debian packages (containerd runc containernetworking-plugins busybox-static iptables);
 // fails, never skips, without them.
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,9 @@ import { PODS } from '../../src/client/resources.js';
 import { startCluster, type Cluster } from '../../src/cmd/up.js';
 import { detectContainerdSupport, DEMO_IMAGE, startNodeAgent, type NodeAgent, type NodeAgentOptions } from '../../src/node/agent/index.js';
 import { ensureBuiltinImages } from '../../src/runtime/cri/images.js';
-import { until } from '../support/cluster.js';
+import { httpGet, until } from '../support/cluster.js';
+
+export { httpGet };
 
 export { DEMO_IMAGE, until };
 
@@ -118,15 +119,3 @@ export async function startAgentHarness(prefix: string, nodeName: string, option
   }
 }
 
-export function httpGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}

@@ -2,6 +2,7 @@
 // dir, and drives it with the real kubectl (KUBECONFIG pointing at the data dir) or raw HTTPS.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -236,4 +237,18 @@ export const seedDir = '/work/shared/seed';
 /** Extra node flags for the spawned server (e.g. KUJIRA_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p' to profile a bench). */
 export function childNodeArgs(): string[] {
   return (process.env.KUJIRA_CHILD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
+/** A plain HTTP GET (to a pod or host port): status and body as text. */
+export function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
