@@ -8,7 +8,7 @@ import { decodeBody, mediaTypeOf, negotiate, readBody, type OutputFormat } from 
 import type { ResourceRequest } from '../http/requestinfo.js';
 import { sendError, sendObject } from '../http/respond.js';
 import type { ResourceIndex, ServedResource } from '../resources.js';
-import { partialMetadata, parseIncludeObject, toTable } from '../tables.js';
+import { partialMetadata, parseIncludeObject, scaleTable, toTable } from '../tables.js';
 import { runWatch, type WatchFormat, type WatchSettings } from '../watch/stream.js';
 import type { DeleteOptions, FieldValidation, ListQuery, ObjectService, WriteOptions } from './objects.js';
 import type { PodLogProxy } from '../logs.js';
@@ -168,7 +168,8 @@ export class ResourceHandler {
     const format = negotiate(req.headers.accept, false) ?? { kind: 'json' as const };
     const bodyFormat = format.kind === 'yaml' ? 'yaml' : 'json';
     if (sub === 'status' && r.def.subresources.status) {
-      if (method === 'GET') return sendObject(res, 200, await service.get(r, ns, name), bodyFormat);
+      // `kubectl get --subresource=status` asks for a Table: the resource's own columns.
+      if (method === 'GET') return this.sendOne(res, r, await service.get(r, ns, name), negotiate(req.headers.accept, true) ?? format, q);
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const out = await service.update(r, ns, name, body, writeOptions(q), 'status');
@@ -182,7 +183,16 @@ export class ResourceHandler {
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
     if (sub === 'scale' && r.def.subresources.scale) {
-      if (method === 'GET') return sendObject(res, 200, service.scaleOf(r, await service.get(r, ns, name)), bodyFormat);
+      if (method === 'GET') {
+        const scale = service.scaleOf(r, await service.get(r, ns, name));
+        const wanted = negotiate(req.headers.accept, true) ?? format;
+        if (wanted.kind === 'table') {
+          const table = scaleTable(scale, parseIncludeObject(q.get('includeObject')), service.ctx.now(), wanted.version);
+          return sendObject(res, 200, table, 'json', { contentType: `application/json;as=Table;v=${wanted.version};g=meta.k8s.io` });
+        }
+        if (wanted.kind === 'partial') return sendObject(res, 200, partialMetadata(scale, wanted.version));
+        return sendObject(res, 200, scale, bodyFormat);
+      }
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const out = await service.updateScale(r, ns, name, body, writeOptions(q));
