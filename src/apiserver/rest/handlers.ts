@@ -1,7 +1,7 @@
 // HTTP ↔ ObjectService for resource URLs: verb from method and path, query options, content
 // negotiation (JSON, YAML, Table, PartialObjectMetadata), Status errors and Warning headers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, errors } from '../../api/errors.js';
+import { ApiError, errors, field } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../api/log.js';
 import { decodeBody, mediaTypeOf, negotiate, readBody, type OutputFormat } from '../http/media.js';
@@ -12,8 +12,9 @@ import { partialMetadata, parseIncludeObject, scaleTable, toTable } from '../tab
 import { runWatch, type WatchFormat, type WatchSettings } from '../watch/stream.js';
 import type { DeleteOptions, FieldValidation, ListQuery, ObjectService, WriteOptions } from './objects.js';
 import type { PodLogProxy } from '../logs.js';
+import { APPLY_PATCH_TYPE, PATCH_CONTENT_TYPES } from '../patch/index.js';
 
-const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
+const PATCH_TYPES = new Set<string>(PATCH_CONTENT_TYPES);
 
 export interface ResourceHandlerDeps {
   index: ResourceIndex;
@@ -131,8 +132,11 @@ export class ResourceHandler {
     }
     if (method === 'PATCH') {
       if (!rr.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
-      const { contentType, patch } = await this.readPatch(req);
-      const out = await service.patch(r, ns, rr.name, contentType, patch, writeOptions(q));
+      const { contentType, patch } = await this.readPatch(req, q);
+      const out =
+        contentType === APPLY_PATCH_TYPE
+          ? await this.serverSideApply(r, ns, rr.name, patch, writeOptions(q))
+          : await service.patch(r, ns, rr.name, contentType, patch, writeOptions(q));
       return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
     }
     if (method === 'DELETE') {
@@ -149,17 +153,48 @@ export class ResourceHandler {
     throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
 
-  private async readPatch(req: IncomingMessage): Promise<{ contentType: string; patch: unknown }> {
+  private async readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ contentType: string; patch: unknown }> {
     const contentType = mediaTypeOf(req.headers['content-type']);
     if (!PATCH_TYPES.has(contentType)) {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        `the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`,
       );
     }
-    const patch = decodeBody(await readBody(req), 'application/json');
+    const apply = contentType === APPLY_PATCH_TYPE;
+    // Server-side apply records who applied: Kubernetes refuses an apply without a manager.
+    if (apply && !q.get('fieldManager')) throw errors.invalid('meta.k8s.io', 'PatchOptions', '', [field.required('fieldManager', 'Required value: is required for apply patch')]);
+    const patch = decodeBody(await readBody(req), apply ? contentType : 'application/json');
     return { contentType, patch };
+  }
+
+  /**
+   * Server-side apply (`kubectl apply --server-side`): the applied configuration is merged into the
+   * live object, and an object that does not exist yet is created from it (201), as Kubernetes does.
+   * Field ownership (managedFields, conflicts, removal of fields a manager stopped applying) is not kept.
+   */
+  private async serverSideApply(r: ServedResource, ns: string | undefined, name: string, config: unknown, opts: WriteOptions) {
+    const { service } = this.d;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await service.patch(r, ns, name, APPLY_PATCH_TYPE, config, opts);
+      } catch (err) {
+        const missing = err instanceof ApiError && err.code === 404 && err.details?.name === name && err.details?.kind === r.def.resource;
+        if (!missing) throw err;
+      }
+      if (!isRecord(config)) throw errors.badRequest('error decoding patch: the applied configuration is not an object');
+      const obj = structuredClone(config);
+      const meta = isRecord(obj.metadata) ? obj.metadata : (obj.metadata = {});
+      if (meta.name === undefined) meta.name = name;
+      if (meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+      try {
+        return await service.create(r, ns, obj, opts);
+      } catch (err) {
+        // Someone created it between our patch and create: apply onto theirs.
+        if (!(err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists') || attempt > 0) throw err;
+      }
+    }
   }
 
   private async subresource(req: IncomingMessage, res: ServerResponse, r: ServedResource, ns: string | undefined, name: string, sub: string, q: URLSearchParams) {
@@ -176,7 +211,7 @@ export class ResourceHandler {
         return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
       }
       if (method === 'PATCH') {
-        const { contentType, patch } = await this.readPatch(req);
+        const { contentType, patch } = await this.readPatch(req, q);
         const out = await service.patch(r, ns, name, contentType, patch, writeOptions(q), 'status');
         return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
       }
@@ -199,7 +234,7 @@ export class ResourceHandler {
         return sendObject(res, 200, out.obj, bodyFormat);
       }
       if (method === 'PATCH') {
-        const { contentType, patch } = await this.readPatch(req);
+        const { contentType, patch } = await this.readPatch(req, q);
         const out = await service.patchScale(r, ns, name, contentType, patch, writeOptions(q));
         return sendObject(res, 200, out.obj, bodyFormat);
       }
