@@ -198,6 +198,9 @@ async function shortJourney(k: Kubectl, ns: string): Promise<void> {
     await jsonpath(k, ['deploy', 'web'], '{.spec.replicas} {.metadata.labels.app} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.strategy.type} {.spec.strategy.rollingUpdate.maxSurge}'),
     '2 web web nginx:1.25 80 RollingUpdate 25%',
   );
+  // Go's JSON writes the template's zero creationTimestamp as null; the protobuf body must store the same.
+  const webTemplate = (JSON.parse(await k.ok(['get', 'deploy', 'web', '-o', 'json'])) as { spec: { template: { metadata: Record<string, unknown> } } }).spec.template.metadata;
+  assert.deepEqual(webTemplate, { creationTimestamp: null, labels: { app: 'web' } });
   assert.match(await k.ok(['rollout', 'status', 'deploy/web', '--timeout=60s']), /deployment "web" successfully rolled out\n$/);
   assert.equal(await jsonpath(k, ['deploy', 'web'], '{.metadata.generation}'), '1');
   assert.match(await k.fails(['create', 'deployment', 'bad', '--image=nginx', '--replicas=-1']), /Deployment\.apps "bad" is invalid: spec\.replicas: Invalid value: -1: must be greater than or equal to 0/);
