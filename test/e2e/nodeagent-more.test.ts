@@ -10,9 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { detectContainerdSupport } from '../../src/node/agent/detect.js';
-import { kujiraBin, TestCluster } from '../support/cluster.js';
+import { kujiraBin, TestCluster, until } from '../support/cluster.js';
 
 const DEMO = 'localhost/kujira-demo:1';
 
@@ -22,21 +21,6 @@ let nodeName = '';
 let hostPort = 0;
 /** Every line `kubectl get pod inits -w` printed. */
 let initsWatch: { out(): string; stop(): Promise<void> } | undefined;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 interface ContainerStatusJson {
   name: string;

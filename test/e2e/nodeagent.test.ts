@@ -19,6 +19,7 @@ import { detectContainerdSupport, DEMO_IMAGE, startNodeAgent, type NodeAgent } f
 import { buildOciImage, demoImage, ensureBuiltinImages } from '../../src/runtime/cri/images.js';
 import { pushImage } from '../../src/runtime/cri/registry.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { until } from '../support/cluster.js';
 
 const run = promisify(execFile);
 const NODE = 'agent-e2e';
@@ -34,21 +35,6 @@ let registry: TestRegistry | undefined;
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await run('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 });
   return stdout;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {

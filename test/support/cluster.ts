@@ -216,6 +216,11 @@ export async function eventually<T>(
   }
 }
 
+/** `eventually` with the description first, as the node agent scenarios read best; polls every 150 ms. */
+export function until<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 60_000): Promise<T> {
+  return eventually(check, what, timeoutMs, 150);
+}
+
 /** Runs a command, resolving with its exit code and output (for `kujira up` failure cases). */
 export function runKujira(args: string[], timeoutMs = 20_000): Promise<KubectlResult> {
   return new Promise((resolve) => {
