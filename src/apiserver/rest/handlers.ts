@@ -6,11 +6,11 @@ import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../api/log.js';
 import { decodeBody, mediaTypeOf, negotiate, readBody, type OutputFormat } from '../http/media.js';
 import type { ResourceRequest } from '../http/requestinfo.js';
-import { sendError, sendObject } from '../http/respond.js';
+import { sendError, sendJson, sendObject, type BodyFormat } from '../http/respond.js';
 import type { ResourceIndex, ServedResource } from '../resources.js';
 import { partialMetadata, parseIncludeObject, toTable } from '../tables.js';
 import { runWatch, type WatchFormat, type WatchSettings } from '../watch/stream.js';
-import type { DeleteOptions, FieldValidation, ListQuery, ObjectService, WriteOptions } from './objects.js';
+import type { DeleteOptions, FieldValidation, ListQuery, ObjectService, WriteOptions, WriteOutcome } from './objects.js';
 import type { PodLogProxy } from '../logs.js';
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
@@ -120,20 +120,20 @@ export class ResourceHandler {
       const opts = writeOptions(q);
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       const out = await service.create(r, ns, body, opts);
-      return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+      return sendOutcome(res, out, bodyFormat);
     }
     if (method === 'PUT') {
       if (!rr.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const opts = writeOptions(q);
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       const out = await service.update(r, ns, rr.name, body, opts);
-      return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+      return sendOutcome(res, out, bodyFormat);
     }
     if (method === 'PATCH') {
       if (!rr.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const { contentType, patch } = await this.readPatch(req);
       const out = await service.patch(r, ns, rr.name, contentType, patch, writeOptions(q));
-      return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+      return sendOutcome(res, out, bodyFormat);
     }
     if (method === 'DELETE') {
       const raw = await readBody(req);
@@ -172,12 +172,12 @@ export class ResourceHandler {
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const out = await service.update(r, ns, name, body, writeOptions(q), 'status');
-        return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+        return sendOutcome(res, out, bodyFormat);
       }
       if (method === 'PATCH') {
         const { contentType, patch } = await this.readPatch(req);
         const out = await service.patch(r, ns, name, contentType, patch, writeOptions(q), 'status');
-        return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+        return sendOutcome(res, out, bodyFormat);
       }
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
@@ -323,6 +323,12 @@ export class ResourceHandler {
       throw err;
     }
   }
+}
+
+/** A write's answer: the stored text when the write kept it and JSON is wanted, else the object encoded. */
+function sendOutcome(res: ServerResponse, out: WriteOutcome, format: BodyFormat): void {
+  if (out.json !== undefined && format === 'json') return sendJson(res, out.code, out.json, { warnings: out.warnings });
+  sendObject(res, out.code, out.obj, format, { warnings: out.warnings });
 }
 
 export function notFoundPath(): ApiError {

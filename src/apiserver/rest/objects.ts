@@ -8,7 +8,7 @@ import type { Logger } from '../../api/log.js';
 import { CompactedError, type KeyValue, type Store } from '../../storage/store.js';
 import type { PatchFn, SchemaCatalog } from '../deps.js';
 import type { ResourceDefinition, StrategyContext } from '../registry/types.js';
-import { decodeKv, encodeObject, listPrefix, metaOf, objectKey, type ResourceIndex, type ServedResource } from '../resources.js';
+import { decodeKv, encodeObject, encodeObjectText, listPrefix, metaOf, objectKey, servedJson, type ResourceIndex, type ServedResource } from '../resources.js';
 import { compileSelectors } from '../selectors.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 
@@ -24,6 +24,8 @@ export interface WriteOutcome {
   warnings: string[];
   /** HTTP status: 201 created, 200 done, 202 accepted (deletion pending). */
   code: number;
+  /** `obj` as served JSON, when it was built from the stored text (saves serialising it again). */
+  json?: string;
 }
 
 export interface ListQuery {
@@ -327,10 +329,11 @@ export class ObjectService {
       const causes = r.def.validateCreate(obj);
       if (causes.length > 0) throw errors.invalid(r.def.group, r.def.kind, meta.name ?? '', causes);
       if (opts.dryRun) return { obj, warnings, code: 201 };
-      const res = await this.cfg.store.create(objectKey(r, ns, meta.name!), encodeObject(r, obj));
+      const text = encodeObjectText(r, obj);
+      const res = await this.cfg.store.create(objectKey(r, ns, meta.name!), Buffer.from(text, 'utf8'));
       if (res.ok) {
         meta.resourceVersion = String(res.kv.modRevision);
-        return { obj, warnings, code: 201 };
+        return { obj, warnings, code: 201, json: servedJson(r, text, res.kv.modRevision) };
       }
       if (!generated || attempt >= 7) throw errors.alreadyExists(ref(r), meta.name!);
     }
@@ -348,7 +351,8 @@ export class ObjectService {
       const { kv } = await this.cfg.store.get(key);
       if (!kv) throw errors.notFound(ref(r), name);
       const old = decodeKv(r, kv);
-      const candidate = await u.mutate(() => decodeKv(r, kv), kv);
+      // 'raw' edits keep every system field as stored, so they may work on the decoded object itself.
+      const candidate = await u.mutate(u.mode === 'raw' ? () => old : () => decodeKv(r, kv), kv);
       const pinnedRv = u.pinned?.(candidate);
       if (pinnedRv && pinnedRv !== String(kv.modRevision)) throw modifiedConflict(r, name);
       const meta = metaOf(candidate);
@@ -393,13 +397,14 @@ export class ObjectService {
         if (pinnedRv) throw modifiedConflict(r, name);
         continue;
       }
-      const bytes = encodeObject(r, candidate);
+      const text = encodeObjectText(r, candidate);
+      const bytes = Buffer.from(text, 'utf8');
       if (sameBytes(bytes, kv.value)) return { obj: old, warnings: [], code: 200 };
       if (u.dryRun) return { obj: candidate, warnings: [], code: 200 };
       const res = await this.cfg.store.update(key, bytes, kv.modRevision);
       if (res.ok) {
         cm.resourceVersion = String(res.kv.modRevision);
-        return { obj: candidate, warnings: [], code: 200 };
+        return { obj: candidate, warnings: [], code: 200, json: servedJson(r, text, res.kv.modRevision) };
       }
       if (!res.current) throw errors.notFound(ref(r), name);
       if (pinnedRv) throw modifiedConflict(r, name);
