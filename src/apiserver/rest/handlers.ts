@@ -105,11 +105,14 @@ export class ResourceHandler {
       if (!format) throw notAcceptable();
       if (isWatch) return this.watch(res, r, ns, rr.name, q, format);
       if (rr.name) {
+        if (format.kind === 'json') return sendJson(res, 200, await service.getJson(r, ns, rr.name));
         const obj = await service.get(r, ns, rr.name);
         return this.sendOne(res, r, obj, format, q);
       }
-      const listed = await service.list(r, ns, listQuery(q));
-      return this.sendList(res, r, listed.items, { resourceVersion: String(listed.revision), continue: listed.continue, remainingItemCount: listed.remainingItemCount }, format, q);
+      const listed = await service.list(r, ns, listQuery(q), format.kind === 'json');
+      const listMeta = { resourceVersion: String(listed.revision), continue: listed.continue, remainingItemCount: listed.remainingItemCount };
+      if (listed.json) return this.sendJsonList(res, r, listed.json, listMeta);
+      return this.sendList(res, r, listed.items, listMeta, format, q);
     }
 
     const format = negotiate(req.headers.accept, false) ?? { kind: 'json' as const };
@@ -230,10 +233,14 @@ export class ResourceHandler {
     return sendObject(res, 200, obj, format.kind);
   }
 
-  private sendList(res: ServerResponse, r: ServedResource, items: KubeObject[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }, format: OutputFormat, q: URLSearchParams): void {
-    const listMeta: Record<string, unknown> = { resourceVersion: meta.resourceVersion };
-    if (meta.continue) listMeta.continue = meta.continue;
-    if (meta.remainingItemCount !== undefined) listMeta.remainingItemCount = meta.remainingItemCount;
+  /** A JSON list whose items are already served JSON. */
+  private sendJsonList(res: ServerResponse, r: ServedResource, items: string[], meta: ListMetaFields): void {
+    const head = JSON.stringify({ kind: r.def.listKind, apiVersion: r.apiVersion, metadata: listMetadata(meta) });
+    sendJson(res, 200, `${head.slice(0, -1)},"items":[${items.join(',')}]}`);
+  }
+
+  private sendList(res: ServerResponse, r: ServedResource, items: KubeObject[], meta: ListMetaFields, format: OutputFormat, q: URLSearchParams): void {
+    const listMeta = listMetadata(meta);
     if (format.kind === 'table') {
       const table = toTable(r.def, items, parseIncludeObject(q.get('includeObject')), this.d.service.ctx, listMeta, format.version);
       return sendObject(res, 200, table, 'json', { contentType: `application/json;as=Table;v=${format.version};g=meta.k8s.io` });
@@ -323,6 +330,19 @@ export class ResourceHandler {
       throw err;
     }
   }
+}
+
+interface ListMetaFields {
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+function listMetadata(meta: ListMetaFields): Record<string, unknown> {
+  const listMeta: Record<string, unknown> = { resourceVersion: meta.resourceVersion };
+  if (meta.continue) listMeta.continue = meta.continue;
+  if (meta.remainingItemCount !== undefined) listMeta.remainingItemCount = meta.remainingItemCount;
+  return listMeta;
 }
 
 /** A write's answer: the stored text when the write kept it and JSON is wanted, else the object encoded. */

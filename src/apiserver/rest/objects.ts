@@ -8,7 +8,7 @@ import type { Logger } from '../../api/log.js';
 import { CompactedError, type KeyValue, type Store } from '../../storage/store.js';
 import type { PatchFn, SchemaCatalog } from '../deps.js';
 import type { ResourceDefinition, StrategyContext } from '../registry/types.js';
-import { decodeKv, encodeObject, encodeObjectText, listPrefix, metaOf, objectKey, servedJson, type ResourceIndex, type ServedResource } from '../resources.js';
+import { decodeKv, encodeObject, encodeObjectText, listPrefix, metaOf, objectKey, servedJson, servedJsonOf, type ResourceIndex, type ServedResource } from '../resources.js';
 import { compileSelectors } from '../selectors.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 
@@ -38,7 +38,10 @@ export interface ListQuery {
 }
 
 export interface ListOutcome {
+  /** The objects; empty when `json` holds them instead. */
   items: KubeObject[];
+  /** With `served` asked for and nothing to filter: each object as served JSON, spliced from the stored text. */
+  json?: string[];
   revision: number;
   continue?: string;
   remainingItemCount?: number;
@@ -147,8 +150,16 @@ export class ObjectService {
     return decodeKv(r, kv);
   }
 
-  async list(r: ServedResource, ns: string | undefined, q: ListQuery): Promise<ListOutcome> {
+  /** The object as served JSON, spliced from its stored text when the layout allows (else decoded and encoded). */
+  async getJson(r: ServedResource, ns: string | undefined, name: string): Promise<string> {
+    const { kv } = await this.cfg.store.get(objectKey(r, ns, name));
+    if (!kv) throw errors.notFound(ref(r), name);
+    return servedJsonOf(r, kv.value, kv.modRevision) ?? JSON.stringify(decodeKv(r, kv));
+  }
+
+  async list(r: ServedResource, ns: string | undefined, q: ListQuery, served = false): Promise<ListOutcome> {
     const sel = compileSelectors(q.labelSelector, q.fieldSelector, r.def);
+    const json: string[] | undefined = served && !sel.filtering && !r.converts ? [] : undefined;
     const prefix = listPrefix(r, ns);
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
     let revision = 0;
@@ -175,7 +186,7 @@ export class ObjectService {
     let firstRead = true;
     try {
       for (;;) {
-        const want = limit ? limit - items.length : 0;
+        const want = limit ? limit - (json ? json.length : items.length) : 0;
         // Over-fetch a little when filtering so one page rarely needs several store reads.
         const res = await this.cfg.store.list(prefix, { revision, limit: want && sel.filtering ? Math.max(want * 2, 100) : want, startKey });
         revision = res.revision;
@@ -184,16 +195,21 @@ export class ObjectService {
         let stoppedEarly = false;
         for (let i = 0; i < res.kvs.length; i++) {
           const kv = res.kvs[i];
-          const obj = decodeKv(r, kv);
           lastKey = kv.key;
-          if (sel.filtering && !sel.matches(obj)) continue;
-          items.push(obj);
-          if (limit && items.length >= limit) {
+          if (json) {
+            json.push(servedJsonOf(r, kv.value, kv.modRevision) ?? JSON.stringify(decodeKv(r, kv)));
+          } else {
+            const obj = decodeKv(r, kv);
+            if (sel.filtering && !sel.matches(obj)) continue;
+            items.push(obj);
+          }
+          const got = json ? json.length : items.length;
+          if (limit && got >= limit) {
             stoppedEarly = i < res.kvs.length - 1 || res.more;
             break;
           }
         }
-        if (limit && items.length >= limit) {
+        if (limit && (json ? json.length : items.length) >= limit) {
           more = stoppedEarly;
           break;
         }
@@ -218,10 +234,11 @@ export class ObjectService {
       });
     }
     const out: ListOutcome = { items, revision };
+    if (json) out.json = json;
     if (more && lastKey !== undefined) {
       out.continue = encodeContinue({ rv: revision, start: lastKey + '\u0000' });
       // etcd's count runs from this page's start key, so without filtering the rest is count - page.
-      if (!sel.filtering) out.remainingItemCount = Math.max(0, count - items.length);
+      if (!sel.filtering) out.remainingItemCount = Math.max(0, count - (json ? json.length : items.length));
     }
     return out;
   }
