@@ -7,6 +7,7 @@
 //   node dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--concurrency 64] [--controllers '*,-metrics-scraper']
 // Prints a table and one JSON line (prefix `BENCH `).
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { core } from '../src/api/types.js';
 import { KubeClient, NODES, PODS } from '../src/client/index.js';
 import { SchedulerCache } from '../src/scheduler/cache.js';
@@ -14,6 +15,7 @@ import { makePodInfo } from '../src/scheduler/framework/nodeinfo.js';
 import { schedule, type Scheduling } from '../src/scheduler/framework/schedule.js';
 import { defaultProfile } from '../src/scheduler/plugins/registry.js';
 import { Kujira } from '../test/e2e/scheduler-harness.js';
+import { useKujiraNodeFlags } from './node-flags.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
   const ci = process.argv.indexOf('--controllers');
   const controllers = ci >= 0 ? process.argv[ci + 1]! : '*';
   const ns = 'default';
+  const nodeFlags = useKujiraNodeFlags();
+  const loadAvg1m = Number(loadavg()[0]!.toFixed(2));
   const algo = algorithmOnly(nodeCount, podCount);
   console.log(`scheduling step alone: ${podCount} pods on ${nodeCount} nodes in ${algo.seconds}s = ${algo.podsPerSecond} pods/s`);
   const t0 = performance.now();
@@ -136,6 +140,10 @@ async function main(): Promise<void> {
       serverIdleRssMiB: idleRss,
       serverRssMiB: rssMiB(cluster.pid),
       algorithmOnlyPodsPerSecond: algo.podsPerSecond,
+      /** Node flags kujira ran with (bin/kujira's, plus KUJIRA_CHILD_NODE_ARGS). */
+      nodeFlags,
+      loadAvg1m,
+      date: new Date().toISOString(),
     };
     console.log(`| nodes | pods | seconds | pods/s (create→bound) | creates/s | kujira CPU ms per pod | kujira RSS MiB (idle → after) | scheduling step alone, pods/s |`);
     console.log(`|---|---|---|---|---|---|---|---|`);
