@@ -14,7 +14,7 @@ import { SchedulerCache } from '../src/scheduler/cache.js';
 import { makePodInfo } from '../src/scheduler/framework/nodeinfo.js';
 import { schedule, type Scheduling } from '../src/scheduler/framework/schedule.js';
 import { defaultProfile } from '../src/scheduler/plugins/registry.js';
-import { Kujira } from '../test/e2e/scheduler-harness.js';
+import { TestCluster } from '../test/support/cluster.js';
 import { useKujiraNodeFlags } from './node-flags.js';
 
 function arg(name: string, def: number): number {
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const algo = algorithmOnly(nodeCount, podCount);
   console.log(`scheduling step alone: ${podCount} pods on ${nodeCount} nodes in ${algo.seconds}s = ${algo.podsPerSecond} pods/s`);
   const t0 = performance.now();
-  const cluster = await Kujira.up([`--controllers=${controllers}`, '--runtime', 'simulated', '--simulated-nodes', String(nodeCount)], 120_000);
+  const cluster = await TestCluster.start({ extraArgs: [`--controllers=${controllers}`, '--runtime', 'simulated', '--simulated-nodes', String(nodeCount)], timeoutMs: 120_000 });
   const client = KubeClient.fromKubeconfig(cluster.kubeconfig);
   try {
     const nodesApi = client.resource(NODES);
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     console.log(`BENCH ${JSON.stringify(result)}`);
   } finally {
     client.close();
-    await cluster.down();
+    await cluster.dispose();
   }
 }
 

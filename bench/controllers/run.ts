@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { apps, core } from '../../src/api/types.js';
 import { DEPLOYMENTS, Informer, PODS } from '../../src/client/index.js';
-import { KujiraUp } from '../../src/controllers/testing/cluster.js';
+import { KujiraUp } from '../../test/support/controllers-cluster.js';
 
 /** Polls every 100 ms: often enough for the targets, rare enough not to load the server we measure. */
 async function until(probe: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {

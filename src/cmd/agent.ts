@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEMO_IMAGE, ensureBuiltinImages, importImageArchive, joinCluster } from '../node/agent/index.js';
+import { DEMO_IMAGE, ensureBuiltinImages, importImageArchive, joinCluster, logRotationOptions } from '../node/agent/index.js';
 import { FlagError, helpText, parseFlags, type FlagSpec } from './flags.js';
 
 export const agentFlags: FlagSpec[] = [
@@ -11,6 +11,8 @@ export const agentFlags: FlagSpec[] = [
   { name: 'ca-file', type: 'string', default: '', description: "The cluster CA (the server's <data-dir>/pki/ca.crt); without it the server's certificate is not verified" },
   { name: 'name', type: 'string', default: '', description: "Node name (default: this machine's hostname)" },
   { name: 'pod-masquerade', type: 'bool', default: false, description: 'Let pods reach other networks through NAT (off: pod traffic never leaves this machine)' },
+  { name: 'container-log-max-size', type: 'string', default: '10Mi', description: "Size at which a container's log file is rotated (as the kubelet's flag)" },
+  { name: 'container-log-max-files', type: 'int', default: 5, description: 'Log files kept per container, the current one included (at least 2)' },
   { name: 'data-dir', type: 'string', default: '~/.kujira-agent', description: 'Directory for the node: containerd state, pod volumes, logs' },
 ];
 
@@ -50,7 +52,10 @@ export async function agent(argv: string[]): Promise<number> {
   const dataDir = resolve(expandHome(String(values['data-dir'])));
   let node: Awaited<ReturnType<typeof joinCluster>> | undefined;
   try {
-    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, options: { ipMasq: values['pod-masquerade'] === true } });
+    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, options: {
+      ipMasq: values['pod-masquerade'] === true,
+      ...logRotationOptions(String(values['container-log-max-size']), Number(values['container-log-max-files'])),
+    } });
     // Every kujira node has the demo image, as `kujira up`'s own node does.
     await ensureBuiltinImages(node.containerd.socket, node.containerd.client, join(dataDir, 'images'), [DEMO_IMAGE]).catch(async (err: unknown) => {
       await node?.stop();

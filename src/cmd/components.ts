@@ -10,7 +10,7 @@ import { EventRecorder, KubeClient, SharedInformerFactory, type DirectTransport 
 import { startControllerManager } from '../controllers/index.js';
 import { startNodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/controller.js';
-import { DEMO_IMAGE, detectContainerdSupport, ensureBuiltinImages, startNodeAgent } from '../node/agent/index.js';
+import { DEMO_IMAGE, detectContainerdSupport, ensureBuiltinImages, logRotationOptions, startNodeAgent } from '../node/agent/index.js';
 import { startSimulatedNodes } from '../node/sim/index.js';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -128,7 +128,7 @@ export function components(deps: ComponentDeps): Component[] {
       name: 'controller-manager',
       start: async (ctx) => {
         const conn = shared.acquire(ctx);
-        const manager = startControllerManager({ client: conn.client, options: { factory: conn.informers } });
+        const manager = startControllerManager({ client: conn.client, options: { factory: conn.informers, podGC: { terminatedPodThreshold: Number(ctx.flags['terminated-pod-gc-threshold']) } } });
         conn.informers.start();
         return { stop: () => manager.stop().finally(conn.release) };
       },
@@ -194,7 +194,10 @@ export function components(deps: ComponentDeps): Component[] {
             client: adminClient(ctx),
             dataDir: join(ctx.dataDir, 'node'),
             nodeName: hostname().toLowerCase(),
-            options: { clientCA: ctx.api.caPem, ipMasq: ctx.flags['pod-masquerade'] === true, log: (line) => ctx.log.info(line, { component: 'node-agent' }) },
+            options: {
+              clientCA: ctx.api.caPem, ipMasq: ctx.flags['pod-masquerade'] === true, log: (line) => ctx.log.info(line, { component: 'node-agent' }),
+              ...logRotationOptions(String(ctx.flags['container-log-max-size']), Number(ctx.flags['container-log-max-files'])),
+            },
           });
           try {
             await ensureBuiltinImages(agent.containerd.socket, agent.containerd.client, join(ctx.dataDir, 'node', 'images'), [DEMO_IMAGE]);

@@ -4,9 +4,10 @@
 import { EventRecorder, SharedInformerFactory, realClock, type Clock, type KubeClient, type ResourceType, type RunningController } from '../client/index.js';
 import { DeploymentController } from './deployment/controller.js';
 import { DEFAULT_GC_RESOURCES, GarbageCollector } from './garbagecollector/controller.js';
+import { PodGarbageCollector, type PodGCOptions } from './podgc/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
 
-export type ControllerName = 'replicaset' | 'deployment' | 'garbagecollector';
+export type ControllerName = 'replicaset' | 'deployment' | 'garbagecollector' | 'podgc';
 
 export interface ControllerManagerOptions {
   /** Which controllers to run (default: all). */
@@ -19,6 +20,8 @@ export interface ControllerManagerOptions {
   gcResources?: ResourceType[];
   /** Full clock injection (timers too); `now` alone only overrides the time read. */
   clock?: Clock;
+  /** The pod garbage collector's threshold and timings. */
+  podGC?: PodGCOptions;
   /** Event source host (Kubernetes leaves it empty for the controller manager). */
   host?: string;
 }
@@ -33,7 +36,7 @@ export function startControllerManager(args: { client: KubeClient; now?: () => n
   const clock: Clock = options.clock ?? (args.now ? { now: args.now, setTimer: realClock.setTimer } : realClock);
   const ownFactory = !options.factory;
   const factory = options.factory ?? new SharedInformerFactory(args.client, { clock });
-  const enabled = new Set<ControllerName>(options.controllers ?? ['replicaset', 'deployment', 'garbagecollector']);
+  const enabled = new Set<ControllerName>(options.controllers ?? ['replicaset', 'deployment', 'garbagecollector', 'podgc']);
   const recorder = (component: string) => new EventRecorder(args.client, options.host ? { component, host: options.host } : { component }, { clock });
   const recorders: EventRecorder[] = [];
   const running: RunningController[] = [];
@@ -52,6 +55,9 @@ export function startControllerManager(args: { client: KubeClient; now?: () => n
     running.push(
       new GarbageCollector({ client: args.client, factory, clock, workers: options.workers?.garbagecollector ?? 40, resources: options.gcResources ?? DEFAULT_GC_RESOURCES }).start(),
     );
+  }
+  if (enabled.has('podgc')) {
+    running.push(new PodGarbageCollector({ client: args.client, factory, clock, options: options.podGC }).start());
   }
   factory.start();
 

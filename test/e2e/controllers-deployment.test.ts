@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import type { apps, core } from '../../src/api/types.js';
 import { Informer, PODS, REPLICASETS } from '../../src/client/index.js';
-import { KujiraUp, eventually } from '../../src/controllers/testing/cluster.js';
+import { KujiraUp, eventually } from '../support/controllers-cluster.js';
 
 const NEVER_READY = 'nginx:never-ready';
 

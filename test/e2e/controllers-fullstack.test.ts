@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PODS } from '../../src/client/index.js';
-import { KujiraUp, eventually } from '../../src/controllers/testing/cluster.js';
+import { KujiraUp, eventually } from '../support/controllers-cluster.js';
 
 describe('Deployments on the full stack (scheduler + simulated nodes)', () => {
   let c: KujiraUp;

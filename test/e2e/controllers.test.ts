@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { apps, core } from '../../src/api/types.js';
 import { PODS, REPLICASETS } from '../../src/client/index.js';
-import { KujiraUp, eventually } from '../../src/controllers/testing/cluster.js';
+import { KujiraUp, eventually } from '../support/controllers-cluster.js';
 
 const rsYaml = (name: string, replicas: number, app = name) => `
 apiVersion: apps/v1

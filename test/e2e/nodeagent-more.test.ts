@@ -4,15 +4,13 @@
 // Needs root and the Debian packages (containerd runc containernetworking-plugins busybox-static iptables);
 // fails, never skips, without them.
 import assert from 'node:assert/strict';
-import { get as httpGet } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { detectContainerdSupport } from '../../src/node/agent/detect.js';
-import { kujiraBin, TestCluster } from '../support/cluster.js';
+import { httpGet, kujiraBin, TestCluster, until } from '../support/cluster.js';
 
 const DEMO = 'localhost/kujira-demo:1';
 
@@ -22,21 +20,6 @@ let nodeName = '';
 let hostPort = 0;
 /** Every line `kubectl get pod inits -w` printed. */
 let initsWatch: { out(): string; stop(): Promise<void> } | undefined;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 interface ContainerStatusJson {
   name: string;
@@ -76,17 +59,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function httpGetText(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-  });
-}
 
 const demo = (name: string, extra: object = {}) => ({ name, image: DEMO, imagePullPolicy: 'Never', ...extra });
 
@@ -194,7 +166,7 @@ test('emptyDir with medium Memory is a tmpfs of its size limit', async () => {
 
 test('hostPort reaches the pod through 127.0.0.1 on the host', async () => {
   await until('hostport Ready', async () => isReady(await pod('hostport')));
-  const res = await until('an answer on the host port', () => httpGetText(`http://127.0.0.1:${hostPort}/`), 15_000);
+  const res = await until('an answer on the host port', () => httpGet(`http://127.0.0.1:${hostPort}/`, 3000), 15_000);
   assert.equal(res.status, 200);
   assert.match(res.body, /^hostname: hostport$/m);
   assert.match(await until('the request in the logs', async () => { const l = await k(['logs', 'hostport']); return l.includes('GET / 200') && l; }), /^kujira-demo: GET \/ 200$/m);

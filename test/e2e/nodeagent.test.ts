@@ -3,7 +3,6 @@
 // (containerd runc containernetworking-plugins busybox-static iptables docker-registry); fails, never skips, without them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { request } from 'node:http';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { detectContainerdSupport, DEMO_IMAGE, startNodeAgent, type NodeAgent } f
 import { buildOciImage, demoImage, ensureBuiltinImages } from '../../src/runtime/cri/images.js';
 import { pushImage } from '../../src/runtime/cri/registry.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { httpGet, until } from '../support/cluster.js';
 
 const run = promisify(execFile);
 const NODE = 'agent-e2e';
@@ -36,33 +36,6 @@ async function kubectl(...args: string[]): Promise<string> {
   return stdout;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
-function httpGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const getPod = (name: string) => client.resource(PODS).get('default', name);
 

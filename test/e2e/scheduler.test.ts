@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { core } from '../../src/api/types.js';
-import { eventually, Kujira } from './scheduler-harness.js';
+import { eventually, TestCluster } from '../support/cluster.js';
 
-let cluster: Kujira;
+let cluster: TestCluster;
 const NODES = ['kujira-sim-1', 'kujira-sim-2', 'kujira-sim-3'];
 
 interface PodList {
@@ -69,7 +69,7 @@ const cond = (p: core.Pod, type: string): core.PodCondition | undefined => p.sta
 
 before(async () => {
   // Lease renewals are every 10 s; a 15 s grace period keeps the failure scenario short.
-  cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '3', '--node-monitor-grace-period', '15s', '--node-monitor-period', '1s', '--default-unreachable-toleration-seconds', '2', '--default-not-ready-toleration-seconds', '2']);
+  cluster = await TestCluster.start({ extraArgs: ['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '3', '--node-monitor-grace-period', '15s', '--node-monitor-period', '1s', '--default-unreachable-toleration-seconds', '2', '--default-not-ready-toleration-seconds', '2'], timeoutMs: 30_000 });
   await eventually(async () => {
     const out = await cluster.k(['get', 'nodes', '--no-headers']);
     return NODES.every((n) => new RegExp(`^${n}\\s+Ready\\s`, 'm').test(out));
@@ -77,7 +77,7 @@ before(async () => {
 });
 
 after(async () => {
-  await cluster?.down();
+  await cluster?.dispose();
 });
 
 describe('simulated nodes', () => {

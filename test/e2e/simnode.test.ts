@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { core } from '../../src/api/types.js';
-import { eventually, Kujira } from './scheduler-harness.js';
+import { eventually, TestCluster } from '../support/cluster.js';
 
-let cluster: Kujira;
+let cluster: TestCluster;
 
 function podJson(name: string, annotations: Record<string, string>, spec: Partial<core.PodSpec> = {}): string {
   return JSON.stringify({
@@ -29,12 +29,12 @@ async function statusColumn(name: string): Promise<string> {
 const ready = (p: core.Pod): string | undefined => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
 before(async () => {
-  cluster = await Kujira.up(['--controllers=*', '--runtime', 'simulated', '--metric-resolution', '1s']);
+  cluster = await TestCluster.start({ extraArgs: ['--controllers=*', '--runtime', 'simulated', '--metric-resolution', '1s'], timeoutMs: 30_000 });
   await eventually(async () => /^kujira-sim-1\s+Ready\s/m.test(await cluster.k(['get', 'nodes', '--no-headers'])), 'node Ready', 30_000);
 });
 
 after(async () => {
-  await cluster?.down();
+  await cluster?.dispose();
 });
 
 describe('sim.kujira.io annotations', () => {

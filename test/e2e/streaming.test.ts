@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { detectContainerdSupport } from '../../src/node/agent/detect.js';
-import { kujiraBin, TestCluster } from '../support/cluster.js';
+import { kujiraBin, TestCluster, until } from '../support/cluster.js';
 
 const run = promisify(execFile);
 const DEMO = 'localhost/kujira-demo:1';
@@ -23,21 +22,6 @@ const DEMO = 'localhost/kujira-demo:1';
 let cluster: TestCluster;
 let work = '';
 let nodeName = '';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(150);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 interface PodJson {
   status?: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; state?: { terminated?: object; running?: object } }[] };

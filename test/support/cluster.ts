@@ -2,6 +2,7 @@
 // dir, and drives it with the real kubectl (KUBECONFIG pointing at the data dir) or raw HTTPS.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -196,7 +197,12 @@ export class TestCluster {
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  what: string,
+  timeoutMs = 20_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -209,6 +215,11 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** `eventually` with the description first, as the node agent scenarios read best; polls every 150 ms. */
+export function until<T>(what: string, check: () => Promise<T | undefined | false | null>, timeoutMs = 60_000): Promise<T> {
+  return eventually(check, what, timeoutMs, 150);
 }
 
 /** Runs a command, resolving with its exit code and output (for `kujira up` failure cases). */
@@ -226,4 +237,18 @@ export const seedDir = '/work/shared/seed';
 /** Extra node flags for the spawned server (e.g. KUJIRA_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p' to profile a bench). */
 export function childNodeArgs(): string[] {
   return (process.env.KUJIRA_CHILD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}
+
+/** A plain HTTP GET (to a pod or host port): status and body as text. */
+export function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -177,3 +177,35 @@ test('direct: a streamed response arrives as written (corked writes together); t
     direct.close();
   }
 });
+
+test('loopback: per-request timeouts on a kept-alive connection do not pile up timeout listeners', async () => {
+  const loopback = new LoopbackServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '2' });
+    res.end('{}');
+  });
+  const sockets: ReturnType<LoopbackServer['connect']>[] = [];
+  const client = new KubeClient({
+    server: 'https://127.0.0.1:1',
+    token: 't',
+    connect: () => {
+      const s = loopback.connect();
+      sockets.push(s);
+      return s;
+    },
+  });
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    // The client sets a timeout on every request (and clears it when the response is done).
+    for (let i = 0; i < 30; i++) await client.request({ method: 'GET', path: '/x' });
+    assert.equal(sockets.length, 1);
+    assert.ok(sockets[0]!.listenerCount('timeout') <= 2, `timeout listeners: ${sockets[0]!.listenerCount('timeout')}`);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+    client.close();
+    loopback.close();
+  }
+});

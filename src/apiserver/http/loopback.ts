@@ -82,7 +82,10 @@ export class LoopbackSocket extends Duplex {
   /** As net.Socket: emit 'timeout' after `ms` without activity (0 turns it off). */
   setTimeout(ms: number, cb?: () => void): this {
     this.idleMs = ms;
-    if (cb) this.once('timeout', cb);
+    // As net.Socket: a callback given with 0 is taken off again (Node's HTTP client turns its
+    // per-request timeout off that way, once per request on a kept-alive socket).
+    if (cb && ms > 0) this.once('timeout', cb);
+    else if (cb) this.removeListener('timeout', cb);
     this.clearIdle();
     if (ms > 0 && !this.destroyed) {
       this.idleTimer = setTimeout(() => this.emit('timeout'), ms);

@@ -7,11 +7,14 @@ import { applyJsonPatch } from './jsonpatch.js';
 import { applyMergePatch } from './mergepatch.js';
 import { applyStrategicMergePatch } from './strategic.js';
 
+/** Server-side apply's body: the full configuration a manager wants, in YAML (JSON is YAML). */
+export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
+
 export const PATCH_CONTENT_TYPES = [
   'application/json-patch+json',
   'application/merge-patch+json',
   'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
+  APPLY_PATCH_TYPE,
 ] as const;
 
 function definitionFor(kind: string, apiVersion: string | undefined): string | undefined {
@@ -57,7 +60,7 @@ export function applyPatch(kind: string, contentType: string, original: KubeObje
     case 'application/strategic-merge-patch+json':
       result = applyStrategicMergePatch(original, parseBody(patch, false), definitionFor(kind, original.apiVersion));
       break;
-    case 'application/apply-patch+yaml':
+    case APPLY_PATCH_TYPE:
       result = applyStrategicMergePatch(original, parseBody(patch, true), definitionFor(kind, original.apiVersion));
       break;
     default:

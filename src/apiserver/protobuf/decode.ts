@@ -11,7 +11,8 @@
 // (flag z) is dropped when it is zero ('' / 0 / false); every other scalar on the wire is kept,
 // so a *string set to '' (e.g. storageClassName: "") or a *int32 set to 0 (replicas: 0) survives.
 // Types with their own JSON form are converted: Time -> RFC 3339 seconds (a zero Time, sent as an
-// empty message, is left out as JSON's null would be), MicroTime -> RFC 3339 microseconds,
+// empty message, is null, as Go's JSON encoder writes it: a pod template's `creationTimestamp: null`
+// is stored alike whether kubectl sent JSON (1.27-1.31) or protobuf), MicroTime -> RFC 3339 microseconds,
 // Duration -> Go's duration string, IntOrString -> number or string, Quantity -> string,
 // FieldsV1 / RawExtension -> the JSON they carry, bytes -> base64, int64 -> number.
 import { ApiError, errors } from '../../api/errors.js';
@@ -216,9 +217,9 @@ function embeddedJson(b: Uint8Array, what: string): JsonValue | undefined {
 /** Go's zero time.Time, 0001-01-01T00:00:00Z, in Unix seconds. */
 const GO_ZERO_TIME_SECONDS = -62135596800;
 
-function timestamp(b: Uint8Array, micro: boolean): string | undefined {
-  // An empty message is the zero time, which JSON writes as null: leave the field out.
-  if (b.length === 0) return undefined;
+function timestamp(b: Uint8Array, micro: boolean): string | null {
+  // An empty message is the zero time, which JSON writes as null.
+  if (b.length === 0) return null;
   let seconds = 0;
   let nanos = 0;
   const r = new Reader(b);
@@ -228,7 +229,7 @@ function timestamp(b: Uint8Array, micro: boolean): string | undefined {
     else if (f === 2) nanos = expectWire(w, WIRE_VARINT, 'Timestamp.nanos') && r.int32();
     else r.skip(w);
   }
-  if (seconds === GO_ZERO_TIME_SECONDS && nanos === 0) return undefined;
+  if (seconds === GO_ZERO_TIME_SECONDS && nanos === 0) return null;
   const date = new Date(seconds * 1000);
   if (Number.isNaN(date.getTime())) throw new WireError(`timestamp ${seconds} is out of range`);
   const base = date.toISOString().slice(0, 19);

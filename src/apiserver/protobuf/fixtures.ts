@@ -80,7 +80,7 @@ export const FIXTURE_CASES: FixtureCase[] = [
   },
 ];
 
-/** JSON writes null for an unset Time or slice; the decoder leaves such fields out. */
+/** JSON writes null for an unset Time or slice; protobuf has no nil slice, so comparisons leave nulls out. */
 export function dropNulls<T>(v: T): T {
   if (Array.isArray(v)) return v.map((x: unknown) => dropNulls(x)) as T;
   if (v && typeof v === 'object') {

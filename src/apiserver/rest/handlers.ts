@@ -1,19 +1,20 @@
 // HTTP ↔ ObjectService for resource URLs: verb from method and path, query options, content
 // negotiation (JSON, YAML, Table, PartialObjectMetadata), Status errors and Warning headers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, errors } from '../../api/errors.js';
+import { ApiError, errors, field } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../api/log.js';
 import { decodeBody, mediaTypeOf, negotiate, readBody, type OutputFormat } from '../http/media.js';
 import type { ResourceRequest } from '../http/requestinfo.js';
 import { sendError, sendJson, sendObject, type BodyFormat } from '../http/respond.js';
 import type { ResourceIndex, ServedResource } from '../resources.js';
-import { partialMetadata, parseIncludeObject, toTable } from '../tables.js';
+import { partialMetadata, parseIncludeObject, scaleTable, toTable } from '../tables.js';
 import { runWatch, type WatchFormat, type WatchSettings } from '../watch/stream.js';
 import type { DeleteOptions, FieldValidation, ListQuery, ObjectService, WriteOptions, WriteOutcome } from './objects.js';
 import type { PodLogProxy } from '../logs.js';
+import { APPLY_PATCH_TYPE, PATCH_CONTENT_TYPES } from '../patch/index.js';
 
-const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
+const PATCH_TYPES = new Set<string>(PATCH_CONTENT_TYPES);
 
 export interface ResourceHandlerDeps {
   index: ResourceIndex;
@@ -134,8 +135,11 @@ export class ResourceHandler {
     }
     if (method === 'PATCH') {
       if (!rr.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
-      const { contentType, patch } = await this.readPatch(req);
-      const out = await service.patch(r, ns, rr.name, contentType, patch, writeOptions(q));
+      const { contentType, patch } = await this.readPatch(req, q);
+      const out =
+        contentType === APPLY_PATCH_TYPE
+          ? await this.serverSideApply(r, ns, rr.name, patch, writeOptions(q))
+          : await service.patch(r, ns, rr.name, contentType, patch, writeOptions(q));
       return sendOutcome(res, out, bodyFormat);
     }
     if (method === 'DELETE') {
@@ -152,17 +156,48 @@ export class ResourceHandler {
     throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
 
-  private async readPatch(req: IncomingMessage): Promise<{ contentType: string; patch: unknown }> {
+  private async readPatch(req: IncomingMessage, q: URLSearchParams): Promise<{ contentType: string; patch: unknown }> {
     const contentType = mediaTypeOf(req.headers['content-type']);
     if (!PATCH_TYPES.has(contentType)) {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        `the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`,
       );
     }
-    const patch = decodeBody(await readBody(req), 'application/json');
+    const apply = contentType === APPLY_PATCH_TYPE;
+    // Server-side apply records who applied: Kubernetes refuses an apply without a manager.
+    if (apply && !q.get('fieldManager')) throw errors.invalid('meta.k8s.io', 'PatchOptions', '', [field.required('fieldManager', 'Required value: is required for apply patch')]);
+    const patch = decodeBody(await readBody(req), apply ? contentType : 'application/json');
     return { contentType, patch };
+  }
+
+  /**
+   * Server-side apply (`kubectl apply --server-side`): the applied configuration is merged into the
+   * live object, and an object that does not exist yet is created from it (201), as Kubernetes does.
+   * Field ownership (managedFields, conflicts, removal of fields a manager stopped applying) is not kept.
+   */
+  private async serverSideApply(r: ServedResource, ns: string | undefined, name: string, config: unknown, opts: WriteOptions) {
+    const { service } = this.d;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await service.patch(r, ns, name, APPLY_PATCH_TYPE, config, opts);
+      } catch (err) {
+        const missing = err instanceof ApiError && err.code === 404 && err.details?.name === name && err.details?.kind === r.def.resource;
+        if (!missing) throw err;
+      }
+      if (!isRecord(config)) throw errors.badRequest('error decoding patch: the applied configuration is not an object');
+      const obj = structuredClone(config);
+      const meta = isRecord(obj.metadata) ? obj.metadata : (obj.metadata = {});
+      if (meta.name === undefined) meta.name = name;
+      if (meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+      try {
+        return await service.create(r, ns, obj, opts);
+      } catch (err) {
+        // Someone created it between our patch and create: apply onto theirs.
+        if (!(err instanceof ApiError && err.code === 409 && err.reason === 'AlreadyExists') || attempt > 0) throw err;
+      }
+    }
   }
 
   private async subresource(req: IncomingMessage, res: ServerResponse, r: ServedResource, ns: string | undefined, name: string, sub: string, q: URLSearchParams) {
@@ -171,28 +206,38 @@ export class ResourceHandler {
     const format = negotiate(req.headers.accept, false) ?? { kind: 'json' as const };
     const bodyFormat = format.kind === 'yaml' ? 'yaml' : 'json';
     if (sub === 'status' && r.def.subresources.status) {
-      if (method === 'GET') return sendObject(res, 200, await service.get(r, ns, name), bodyFormat);
+      // `kubectl get --subresource=status` asks for a Table: the resource's own columns.
+      if (method === 'GET') return this.sendOne(res, r, await service.get(r, ns, name), negotiate(req.headers.accept, true) ?? format, q);
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const out = await service.update(r, ns, name, body, writeOptions(q), 'status');
         return sendOutcome(res, out, bodyFormat);
       }
       if (method === 'PATCH') {
-        const { contentType, patch } = await this.readPatch(req);
+        const { contentType, patch } = await this.readPatch(req, q);
         const out = await service.patch(r, ns, name, contentType, patch, writeOptions(q), 'status');
         return sendOutcome(res, out, bodyFormat);
       }
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
     if (sub === 'scale' && r.def.subresources.scale) {
-      if (method === 'GET') return sendObject(res, 200, service.scaleOf(r, await service.get(r, ns, name)), bodyFormat);
+      if (method === 'GET') {
+        const scale = service.scaleOf(r, await service.get(r, ns, name));
+        const wanted = negotiate(req.headers.accept, true) ?? format;
+        if (wanted.kind === 'table') {
+          const table = scaleTable(scale, parseIncludeObject(q.get('includeObject')), service.ctx.now(), wanted.version);
+          return sendObject(res, 200, table, 'json', { contentType: `application/json;as=Table;v=${wanted.version};g=meta.k8s.io` });
+        }
+        if (wanted.kind === 'partial') return sendObject(res, 200, partialMetadata(scale, wanted.version));
+        return sendObject(res, 200, scale, bodyFormat);
+      }
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const out = await service.updateScale(r, ns, name, body, writeOptions(q));
         return sendObject(res, 200, out.obj, bodyFormat);
       }
       if (method === 'PATCH') {
-        const { contentType, patch } = await this.readPatch(req);
+        const { contentType, patch } = await this.readPatch(req, q);
         const out = await service.patchScale(r, ns, name, contentType, patch, writeOptions(q));
         return sendObject(res, 200, out.obj, bodyFormat);
       }

@@ -163,6 +163,17 @@ export class DeploymentController {
   // ---- reconcile ----
 
   async reconcile(key: string): Promise<ReconcileResult> {
+    try {
+      return await this.reconcileOnce(key);
+    } catch (err) {
+      // Deleted while we were syncing it: our writes to it (or to ReplicaSets the
+      // garbage collector is removing) fail NotFound, and there is nothing left to do.
+      if (isNotFound(err) && (await this.deploymentGone(key))) return;
+      throw err;
+    }
+  }
+
+  private async reconcileOnce(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const cached = this.dInformer.cache.getByName(namespace, name);
     if (!cached) return;
@@ -192,6 +203,16 @@ export class DeploymentController {
 
     if (d.spec?.strategy?.type === 'Recreate') return rolloutRecreate(s, d, rsList, this.podsByReplicaSet(d, rsList));
     return rolloutRolling(s, d, rsList);
+  }
+
+  private async deploymentGone(key: string): Promise<boolean> {
+    const { namespace, name } = splitKey(key);
+    try {
+      await this.dClient.get(namespace, name);
+      return false;
+    } catch (err) {
+      return isNotFound(err);
+    }
   }
 
   private cacheBehindOurWrites(key: string, d: Deployment): boolean {

@@ -67,10 +67,16 @@ export class Syncer {
     return stored;
   }
 
-  /** Sets the Deployment's revision annotation (a metadata-only write; generation does not move). */
+  /**
+   * Sets the Deployment's revision annotation. Written through the status subresource, as
+   * Kubernetes' controller does (UpdateStatus): a main-resource write that changes annotations
+   * bumps a Deployment's generation, and a fresh Deployment must stay at generation 1.
+   */
   async setDeploymentRevision(d: Deployment, revision: string): Promise<Deployment> {
     if (d.metadata?.annotations?.[REVISION_ANNOTATION] === revision) return d;
-    const updated = await this.patchDeployment(d, { metadata: { annotations: { [REVISION_ANNOTATION]: revision } } }, 'merge');
+    const patch = { metadata: { annotations: { [REVISION_ANNOTATION]: revision } } };
+    const updated = await this.deployments.patch(d.metadata!.namespace, d.metadata!.name!, patch, 'merge', { subresource: 'status' });
+    this.written(d, updated);
     // Keep the in-memory status we are computing; only metadata came back new.
     return { ...d, metadata: updated.metadata };
   }

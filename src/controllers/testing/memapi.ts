@@ -192,7 +192,7 @@ export class MemApi {
     if (!existing) return send(404, status(404, 'NotFound', `${t.collection} "${t.name}" not found`));
     if (req.method === 'PUT' && input) {
       if (input.metadata.resourceVersion && input.metadata.resourceVersion !== existing.metadata.resourceVersion) return send(409, status(409, 'Conflict', 'the object has been modified'));
-      const next: Obj = t.sub === 'status' ? { ...existing, status: input.status } : { ...input, status: existing.status, metadata: { ...input.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, generation: existing.metadata.generation } };
+      const next: Obj = t.sub === 'status' ? { ...existing, status: input.status, metadata: { ...existing.metadata, annotations: input.metadata.annotations } } : { ...input, status: existing.status, metadata: { ...input.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, generation: existing.metadata.generation } };
       if (t.sub !== 'status' && JSON.stringify(input.spec) !== JSON.stringify(existing.spec)) next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
       return send(200, this.finish(t, next));
     }
@@ -207,7 +207,9 @@ export class MemApi {
       return send(200, this.finish(t, patched));
     }
     if (req.method === 'PATCH' && input) {
-      const patched = mergePatch(existing, t.sub === 'status' ? { status: (input as Obj).status } : input) as Obj;
+      // A status write also takes annotations (Kubernetes' status strategies keep only spec and labels).
+      const statusPart = { status: (input as Obj).status, ...((input as Obj).metadata?.annotations ? { metadata: { annotations: (input as Obj).metadata.annotations } } : {}) };
+      const patched = mergePatch(existing, t.sub === 'status' ? statusPart : input) as Obj;
       const rv = (input as Obj).metadata?.resourceVersion;
       if (rv && rv !== existing.metadata.resourceVersion) return send(409, status(409, 'Conflict', 'the object has been modified'));
       if (JSON.stringify(patched.spec) !== JSON.stringify(existing.spec)) patched.metadata.generation = (existing.metadata.generation ?? 1) + 1;

@@ -15,10 +15,12 @@ import { CriRuntime } from '../../runtime/cri/runtime.js';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { machineFacts, registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node.js';
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, podDirOf, type PodWorkerHost } from './podworker.js';
+import { podCgroupCandidates } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
 import type { EnvSources } from './translate.js';
 import { startEndpoint, type RunningEndpoint } from './server.js';
 import { tearDownPodDir } from './volumes.js';
+import { DEFAULT_LOG_ROTATION, rotateContainerLog, validateLogRotation, type LogRotationPolicy } from './logrotation.js';
 
 const SECRETS: ResourceType<core.Secret> = Object.freeze({ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true });
 
@@ -44,6 +46,12 @@ export interface NodeAgentOptions {
   /** Image pull back-off (same defaults). */
   imageBackoff?: Partial<BackoffSettings>;
   clock?: Clock;
+  /** Rotate a container's log once it reaches this many bytes (the kubelet's --container-log-max-size, default 10Mi). */
+  containerLogMaxSize?: number;
+  /** Log files kept per container, the current one included (--container-log-max-files, default 5, at least 2). */
+  containerLogMaxFiles?: number;
+  /** How often log sizes are checked (ms, default 10 s as the kubelet's containerLogMonitorInterval). */
+  containerLogMonitorIntervalMs?: number;
   /** How often the runtime is relisted to notice exits (ms, default 1000). */
   relistIntervalMs?: number;
   /** How often the Lease is renewed (ms, default 10 s) and the node status re-posted (default 60 s). */
@@ -79,6 +87,12 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
   const clock = options.clock ?? realClock;
   const log = options.log ?? ((line: string) => console.error(`[agent ${nodeName}] ${line}`));
   const nodeIP = options.nodeIP ?? '127.0.0.1';
+  const logRotation: LogRotationPolicy = {
+    maxSizeBytes: options.containerLogMaxSize ?? DEFAULT_LOG_ROTATION.maxSizeBytes,
+    maxFiles: options.containerLogMaxFiles ?? DEFAULT_LOG_ROTATION.maxFiles,
+  };
+  const rotationProblem = validateLogRotation(logRotation);
+  if (rotationProblem) throw new Error(rotationProblem);
   await mkdir(dataDir, { recursive: true });
 
   const containerd = await startContainerd({ dataDir, socket: options.containerdSocket, subnet: options.podSubnet, ipMasq: options.ipMasq, log });
@@ -228,7 +242,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     await runtime.stopSandbox(sb.id);
     await runtime.removeSandbox(sb.id);
     await tearDownPodDir(podDirOf(dataDir, sb.uid));
-    for (const root of roots) await removeCgroupTree(join(root, cgroupBase, `pod${sb.uid}`));
+    for (const root of roots) for (const name of podCgroupCandidates(cgroupBase, sb.uid)) await removeCgroupTree(join(root, name));
   }
 
   // Exits are noticed by relisting the runtime (like the kubelet's PLEG): a changed container kicks its pod.
@@ -248,6 +262,16 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     for (const [id] of seen) if (!now.has(id)) changed.add('');
     seen = now;
     for (const uid of changed) if (uid) workers.get(uid)?.kick();
+  });
+  // Log rotation: running containers only (the runtime reopens their file), one after another.
+  every(options.containerLogMonitorIntervalMs ?? 10_000, async () => {
+    for (const c of await runtime.listContainers()) {
+      if (c.state !== 'running' || c.labels[LABEL_NODE] !== nodeName) continue;
+      const st = await runtime.containerStatus(c.id);
+      if (!st?.logPath) continue;
+      await rotateContainerLog(runtime, c.id, st.logPath, logRotation, new Date(clock.now()))
+        .catch((err: Error) => log(`log rotation of ${c.name} (${c.id.slice(0, 12)}): ${err.message}`));
+    }
   });
   // A slow full resync as a safety net.
   every(10_000, async () => { for (const w of workers.values()) w.kick(); });

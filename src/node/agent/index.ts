@@ -1,5 +1,6 @@
 // What the composition roots (`kujira up`, `kujira agent`, `kujira image import`) use from the node agent.
 import { KubeClient } from '../../client/client.js';
+import { numberValueOf } from '../../api/quantity.js';
 import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from './agent.js';
 
 export { startNodeAgent } from './agent.js';
@@ -27,4 +28,14 @@ export async function joinCluster(args: {
 }): Promise<NodeAgent> {
   const client = new KubeClient({ server: args.server, token: args.token, ca: args.caPem, insecureSkipTLSVerify: !args.caPem, userAgent: `kujira-agent/${args.nodeName}` });
   return startNodeAgent({ client, dataDir: args.dataDir, nodeName: args.nodeName, options: { clientCA: args.caPem, endpointToken: args.token, ...args.options } });
+}
+
+/**
+ * The two log rotation flags (`--container-log-max-size 10Mi`, `--container-log-max-files 5`, as the kubelet
+ * names them) as agent options; an error whose message the command prints when the size is no quantity.
+ */
+export function logRotationOptions(maxSize: string, maxFiles: number): Pick<NodeAgentOptions, 'containerLogMaxSize' | 'containerLogMaxFiles'> {
+  const bytes = numberValueOf(maxSize);
+  if (bytes === undefined || !(bytes > 0)) throw new Error(`invalid --container-log-max-size ${JSON.stringify(maxSize)}: a positive quantity such as 10Mi`);
+  return { containerLogMaxSize: Math.floor(bytes), containerLogMaxFiles: maxFiles };
 }

@@ -1,6 +1,6 @@
 // Container logs in the CRI format ("<RFC3339Nano> <stdout|stderr> <P|F> <text>") turned into what
 // `kubectl logs` prints, with tail, since, timestamps and follow.
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LogOptions {
@@ -53,9 +53,15 @@ function sinceMs(opts: LogOptions, now: number): number | undefined {
  * Writes the log to `write`. With follow, keeps reading as the file grows until `stillRunning` says the
  * container ended (and the file is drained) or the signal aborts.
  */
+/** True when `path` now names a different file than the open handle (the log was rotated and reopened). */
+async function replaced(path: string, handle: FileHandle): Promise<boolean> {
+  const [now, open] = await Promise.all([stat(path).catch(() => null), handle.stat()]);
+  return !!now && (now.ino !== open.ino || now.dev !== open.dev);
+}
+
 export async function streamLog(path: string, opts: LogOptions, write: (text: string) => boolean | Promise<void>, signal: AbortSignal,
   stillRunning: () => Promise<boolean>, now = Date.now()): Promise<void> {
-  const handle = await open(path, 'r');
+  let handle = await open(path, 'r');
   try {
     const since = sinceMs(opts, now);
     let position = 0;
@@ -95,6 +101,16 @@ export async function streamLog(path: string, opts: LogOptions, write: (text: st
     while (!signal.aborted) {
       const more = await readMore();
       if (more.length) { if (!(await emit(more))) return; continue; }
+      if (await replaced(path, handle)) {
+        // Rotated: what the old file still had is read above; go on with the new one from its start.
+        if (!(await emit(await readMore()))) return;
+        const next = await open(path, 'r');
+        await handle.close();
+        handle = next;
+        position = 0;
+        carry = '';
+        continue;
+      }
       if (!(await stillRunning())) {
         const rest = await readMore();
         await emit(rest);

@@ -12,10 +12,14 @@ import {
   RuntimeNotFoundError, type ContainerInfo, type ContainerSpec, type ContainerStatusInfo, type PodRuntime, type SandboxInfo, type SandboxSpec,
 } from '../../runtime/runtime.js';
 import { backoffMessage, formatDuration, nextBackoff, remainingBackoff, type BackoffEntry, type BackoffSettings } from './backoff.js';
+import { graceAfterPreStop, hookFailureEvent, hookFailureMessage, MINIMUM_GRACE_SECONDS, POST_START_HOOK_ERROR, runHandler } from './hooks.js';
+import { removeContainerLogs } from './logrotation.js';
+import { podCgroupName, setUpPodCgroup } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
+import { qosClass } from '../shared/qos.js';
 import { computePodStatus, type ContainerObservation } from './status.js';
 import {
-  containerEnv, containerResources, dnsSettings, etcHosts, expandVars, podQOSClass, portMappings, type EnvSources, type FieldContext,
+  containerEnv, containerResources, dnsSettings, etcHosts, expandVars, portMappings, type EnvSources, type FieldContext,
 } from './translate.js';
 import { mountSource, setUpVolumes, tearDownPodDir, VolumeError, type VolumeSources } from './volumes.js';
 import { removeCgroupTree } from '../../runtime/cri/host.js';
@@ -37,7 +41,7 @@ export interface PodWorkerHost {
   nodeName: string;
   hostIP: string;
   dataDir: string;
-  /** cgroup parent of all pods of this agent, e.g. /kujira-1a2b3c4d. */
+  /** The agent's own kubepods: pods' cgroups go below it by QoS class, e.g. /kujira-1a2b3c4d/burstable/pod<uid>. */
   cgroupBase: string;
   cgroupRoots: string[];
   clusterDNS: string[];
@@ -48,8 +52,6 @@ export interface PodWorkerHost {
   envSources(namespace: string): Promise<EnvSources>;
   log(line: string): void;
 }
-
-const ZERO_GRACE_MIN_SECONDS = 2;
 
 function podKey(pod: core.Pod): string {
   return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -100,6 +102,7 @@ export class PodWorker {
   private finished = false;
   private readonly uid: string;
   private stoppedForGood = false;
+  private readonly postStartAbort = new AbortController();
 
   constructor(pod: core.Pod, private readonly host: PodWorkerHost, private readonly onFinished: (uid: string) => void) {
     this.pod = pod;
@@ -113,6 +116,8 @@ export class PodWorker {
 
   /** Runs a sync now, or right after the one in progress. */
   kick(): void {
+    // A pod being deleted must not wait for a postStart hook that hangs (the kubelet cancels it too).
+    if (this.goneFromApi || this.pod.metadata?.deletionTimestamp) this.postStartAbort.abort();
     if (this.finished || this.stoppedForGood) return;
     if (this.running) { this.again = true; return; }
     this.running = true;
@@ -122,6 +127,7 @@ export class PodWorker {
   /** Stops scheduling syncs (agent shutdown); what runs finishes. */
   halt(): void {
     this.stoppedForGood = true;
+    this.postStartAbort.abort();
     this.timer?.cancel();
   }
 
@@ -185,7 +191,14 @@ export class PodWorker {
       const attempt = sandboxes.reduce((m, s) => Math.max(m, s.attempt + 1), 0);
       await mkdir(podDirOf(this.host.dataDir, this.uid), { recursive: true });
       await mkdir(logDirOf(this.host.dataDir, this.podRef), { recursive: true });
-      for (const root of this.host.cgroupRoots) await mkdir(join(root, this.cgroupParent()), { recursive: true }).catch(() => {});
+      try {
+        await setUpPodCgroup(this.host.cgroupRoots, this.host.cgroupBase, pod);
+      } catch (err) {
+        this.event('Warning', 'FailedCreatePodContainer', `unable to ensure pod container exists: ${(err as Error).message}`);
+        await this.writeStatus([], false, await this.observe(undefined));
+        this.syncAfter(5000);
+        return;
+      }
       try {
         const id = await runtime.runSandbox(sandboxSpecFor(attempt));
         sandbox = (await runtime.listSandboxes()).find((s) => s.id === id);
@@ -247,9 +260,11 @@ export class PodWorker {
           const probes = this.host.probes.view(latest.id);
           if (probes.livenessFailed || probes.startupFailed) {
             const which = probes.startupFailed ? 'startup' : 'liveness';
-            this.event('Normal', 'Killing', `Container ${c.name} failed ${which} probe, will be restarted`, c.name);
-            await runtime.stopContainer(latest.id, this.graceSeconds());
+            // A probe's own terminationGracePeriodSeconds overrides the pod's for this kill.
+            const probe = probes.startupFailed ? c.startupProbe : c.livenessProbe;
             this.host.probes.remove(latest.id);
+            await this.killContainer(c, latest.id, `Container ${c.name} failed ${which} probe, will be restarted`,
+              probe?.terminationGracePeriodSeconds ?? this.graceSeconds(), podIPs[0] ?? '');
             this.again = true;
           }
           continue;
@@ -305,7 +320,7 @@ export class PodWorker {
   }
 
   private cgroupParent(): string {
-    return `${this.host.cgroupBase}/pod${this.uid}`;
+    return podCgroupName(this.host.cgroupBase, qosClass(this.pod), this.uid);
   }
 
   private graceSeconds(): number {
@@ -356,7 +371,7 @@ export class PodWorker {
           // Older attempts than the previous one: their logs are no longer reachable, so both go.
           const st = await runtime.containerStatus(c.id);
           await runtime.removeContainer(c.id);
-          if (st?.logPath) await rm(st.logPath, { force: true });
+          if (st?.logPath) await removeContainerLogs(st.logPath);
           continue;
         }
         const st = await runtime.containerStatus(c.id);
@@ -451,7 +466,9 @@ export class PodWorker {
       this.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${took}s (${took}s including waiting). Image size: ${size} bytes.`, c.name);
       return true;
     } catch (err) {
-      const detail = err instanceof RuntimeNotFoundError ? `rpc error: code = NotFound desc = ${err.message}` : (err as Error).message;
+      // Worded as the kubelet passes the runtime's gRPC error on.
+      const detail = err instanceof RuntimeNotFoundError ? `rpc error: code = NotFound desc = ${err.message}`
+        : `rpc error: code = Unknown desc = ${(err as Error).message.replace(/^CRI \w+: /, '')}`;
       const message = `Failed to pull image "${image}": ${detail}`;
       this.event('Warning', 'Failed', message, c.name);
       this.event('Warning', 'Failed', 'Error: ErrImagePull', c.name);
@@ -496,7 +513,47 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${message}`, c.name);
       this.waiting.set(c.name, { reason: 'RunContainerError', message });
       this.again = true;
+      return;
     }
+    // postStart runs before the pod's next container starts (the kubelet waits for it too); a failure kills the container.
+    const postStart = c.lifecycle?.postStart;
+    if (postStart) {
+      const result = await runHandler(postStart, { pod: this.pod, container: c, containerId: id, podIP: podIPs[0] ?? '' }, runtime, this.host.clock, this.postStartAbort.signal);
+      if (result.kind !== 'ok') {
+        const ev = hookFailureEvent('postStart');
+        this.event(ev.type, ev.reason, ev.message, c.name);
+        await this.killContainer(c, id, 'FailedPostStartHook', this.graceSeconds(), podIPs[0] ?? '');
+        this.waiting.set(c.name, { reason: POST_START_HOOK_ERROR, message: hookFailureMessage(result, c.name, this.pod) });
+        this.again = true;
+      }
+    }
+  }
+
+  /**
+   * Stops one running container as the kubelet's killContainer does: a Killing event, the preStop hook within the
+   * grace period, then TERM and KILL after what is left of it (never less than two seconds).
+   */
+  private async killContainer(spec: core.Container | undefined, id: string, message: string, graceSeconds: number, podIP: string): Promise<void> {
+    const { runtime, clock } = this.host;
+    this.event('Normal', 'Killing', message, spec?.name);
+    let grace = graceSeconds;
+    const preStop = spec?.lifecycle?.preStop;
+    if (spec && preStop && grace > 0) {
+      const started = clock.now();
+      const hook = runHandler(preStop, { pod: this.pod, container: spec, containerId: id, podIP }, runtime, clock).then((result) => {
+        if (result.kind === 'ok') return;
+        const ev = hookFailureEvent('preStop');
+        this.event(ev.type, ev.reason, ev.message, spec.name);
+        this.host.log(`pod ${podKey(this.pod)}: ${hookFailureMessage(result, spec.name, this.pod)}`);
+      });
+      // The hook may outlive the grace period; then the container is stopped anyway (the hook finishes on its own).
+      let timer: TimerHandle | undefined;
+      await Promise.race([hook, new Promise<void>((resolve) => { timer = clock.setTimer(resolve, grace * 1000); })]);
+      timer?.cancel();
+      grace = graceAfterPreStop(grace, (clock.now() - started) / 1000);
+    }
+    // As the kubelet: even a zero grace period leaves the container two seconds to stop.
+    await runtime.stopContainer(id, Math.max(grace, MINIMUM_GRACE_SECONDS));
   }
 
   private async containerSpec(c: core.Container, kind: 'init' | 'app', attempt: number, podIPs: string[], volumes: Map<string, string>): Promise<ContainerSpec> {
@@ -514,7 +571,7 @@ export class PodWorker {
     if (!pod.spec?.hostNetwork && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
       mounts.push({ containerPath: '/etc/hosts', hostPath: join(podDirOf(this.host.dataDir, this.uid), 'etc-hosts'), readOnly: false });
     }
-    const qos = podQOSClass(pod);
+    const qos = qosClass(pod);
     const sc = c.securityContext ?? {};
     const podSc = pod.spec?.securityContext ?? {};
     return {
@@ -551,21 +608,17 @@ export class PodWorker {
     const pod = this.pod;
     this.host.probes.removePod(this.uid);
     const grace = this.goneFromApi
-      ? Math.min(this.graceSeconds(), ZERO_GRACE_MIN_SECONDS)
+      ? Math.min(this.graceSeconds(), MINIMUM_GRACE_SECONDS)
       : Math.max(pod.metadata?.deletionGracePeriodSeconds ?? this.graceSeconds(), 0);
     const deadline = this.host.clock.now() + grace * 1000;
     const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === this.uid);
     for (const sb of sandboxes) {
       const containers = await runtime.listContainers({ sandboxId: sb.id });
+      const podIP = (await runtime.sandboxStatus(sb.id))?.ips[0] ?? '';
       await Promise.all(containers.filter((c) => c.state === 'running').map(async (c) => {
         const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((s) => s.name === c.name);
-        if (spec?.lifecycle?.preStop?.exec?.command) {
-          const budget = Math.max(1, Math.floor((deadline - this.host.clock.now()) / 1000));
-          await runtime.execSync(c.id, spec.lifecycle.preStop.exec.command, budget).catch(() => {});
-        }
-        this.event('Normal', 'Killing', `Stopping container ${c.name}`, c.name);
         const remaining = Math.max(0, Math.ceil((deadline - this.host.clock.now()) / 1000));
-        await runtime.stopContainer(c.id, remaining);
+        await this.killContainer(spec, c.id, `Stopping container ${c.name}`, remaining, podIP);
       }));
     }
     if (!this.goneFromApi) {

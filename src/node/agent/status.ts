@@ -1,7 +1,7 @@
 // Pod status from what the agent observed (pure): phase, conditions, container statuses, as the kubelet reports them.
 import type { core } from '../../api/types.js';
 import type { ContainerStatusInfo } from '../../runtime/runtime.js';
-import { podQOSClass } from './translate.js';
+import { qosClass } from '../shared/qos.js';
 
 export interface ContainerObservation {
   name: string;
@@ -169,7 +169,7 @@ export function computePodStatus(obs: PodObservation): core.PodStatus {
     hostIPs: [{ ip: obs.hostIP }],
     startTime: old.startTime ?? rfc3339(now),
     containerStatuses: statuses,
-    qosClass: podQOSClass(pod),
+    qosClass: qosClass(pod),
   };
   if (initSpecs.length) status.initContainerStatuses = initStatuses;
   if (obs.podIPs.length) {

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { core } from '../../api/types.js';
-import { containerEnv, containerResources, dnsSettings, etcHosts, expandVars, podQOSClass, portMappings, resolvePort } from './translate.js';
+import { containerEnv, containerResources, dnsSettings, etcHosts, expandVars, portMappings, resolvePort } from './translate.js';
 
 const pod = (containers: core.Container[], extra: Partial<core.PodSpec> = {}): core.Pod => ({
   metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { app: 'web' } },
   spec: { nodeName: 'node-a', containers, ...extra },
-});
-
-test('QoS classes', () => {
-  assert.equal(podQOSClass(pod([{ name: 'a' }])), 'BestEffort');
-  assert.equal(podQOSClass(pod([{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' } } }])), 'Guaranteed');
-  assert.equal(podQOSClass(pod([{ name: 'a', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } }])), 'Guaranteed');
-  assert.equal(podQOSClass(pod([{ name: 'a', resources: { requests: { cpu: '100m' } } }])), 'Burstable');
-  assert.equal(podQOSClass(pod([{ name: 'a', resources: { limits: { cpu: '1', memory: '1Gi' } } }, { name: 'b' }])), 'Burstable');
 });
 
 test('resources become cpu shares, CFS quota and a memory limit', () => {

@@ -1,27 +1,7 @@
 // Pure translations from a Pod's spec to what the runtime is given: environment, resources, QoS, port mappings.
 import { numberValueOf } from '../../api/quantity.js';
 import type { core } from '../../api/types.js';
-
-export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
-
-/** Kubernetes' QoS classes: Guaranteed when every container's cpu and memory requests equal limits; BestEffort when none are set. */
-export function podQOSClass(pod: core.Pod): QOSClass {
-  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-  let anySet = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const name of ['cpu', 'memory']) {
-      const r = numberValueOf(req[name]);
-      const l = numberValueOf(lim[name]);
-      if ((r !== undefined && r !== 0) || (l !== undefined && l !== 0)) anySet = true;
-      if (l === undefined || (r !== undefined && r !== l)) guaranteed = false;
-    }
-  }
-  if (!anySet) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
+import type { QOSClass } from '../shared/qos.js';
 
 export const CPU_PERIOD_US = 100_000;
 const MIN_SHARES = 2;

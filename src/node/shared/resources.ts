@@ -40,13 +40,22 @@ function maxInto(into: ResourceAmounts, other: ResourceAmounts): void {
  * then pod overhead on top. Example: init 2 cpu, app 1 cpu + 500m → max(2, 1.5) = 2 cpu.
  */
 export function podRequests(pod: core.Pod): ResourceAmounts {
+  return podAggregate(pod, containerRequests);
+}
+
+/** The pod's effective limits, aggregated as its requests are (Kubernetes' PodLimits): what its pod cgroup is capped at. */
+export function podLimits(pod: core.Pod): ResourceAmounts {
+  return podAggregate(pod, (c) => toAmounts(c.resources?.limits));
+}
+
+function podAggregate(pod: core.Pod, of: (c: core.Container) => ResourceAmounts): ResourceAmounts {
   const spec = pod.spec;
   const running: ResourceAmounts = {};
-  for (const c of spec?.containers ?? []) addInto(running, containerRequests(c));
+  for (const c of spec?.containers ?? []) addInto(running, of(c));
   const initPeak: ResourceAmounts = {};
   const sidecars: ResourceAmounts = {};
   for (const c of spec?.initContainers ?? []) {
-    const req = containerRequests(c);
+    const req = of(c);
     if (c.restartPolicy === 'Always') {
       addInto(sidecars, req);
       const peak = { ...sidecars };

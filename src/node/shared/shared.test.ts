@@ -36,6 +36,8 @@ describe('qosClass', () => {
     { name: 'limits = requests', containers: [ctr('a', { cpu: '1', memory: '1Gi' }, { cpu: '1', memory: '1Gi' })], want: 'Guaranteed' },
     { name: 'limits only', containers: [ctr('a', {}, { cpu: '1', memory: '1Gi' })], want: 'Guaranteed' },
     { name: 'requests only', containers: [ctr('a', { cpu: '1' })], want: 'Burstable' },
+    { name: 'only memory limited', containers: [ctr('a', {}, { memory: '1Gi' })], want: 'Burstable' },
+    { name: 'requests below limits', containers: [ctr('a', { cpu: '500m', memory: '1Gi' }, { cpu: '1', memory: '1Gi' })], want: 'Burstable' },
     { name: 'one container without', containers: [ctr('a', { cpu: '1', memory: '1Gi' }, { cpu: '1', memory: '1Gi' }), ctr('b')], want: 'Burstable' },
   ];
   for (const c of cases) it(c.name, () => assert.equal(qosClass({ spec: { containers: c.containers } }), c.want));
