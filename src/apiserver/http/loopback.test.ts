@@ -178,6 +178,31 @@ test('direct: a streamed response arrives as written (corked writes together); t
   }
 });
 
+test('direct: aborting a watch that is being read ends the reading at once, and the server sees it', async () => {
+  let closed = false;
+  const direct = new DirectLoopback((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write('{"type":"ADDED","object":{"n":1}}\n');
+    res.on('close', () => (closed = true));
+  });
+  const client = new KubeClient({ server: 'https://127.0.0.1:1', direct });
+  const abort = new AbortController();
+  try {
+    const got: number[] = [];
+    const reading = (async () => {
+      for await (const ev of client.watch<{ n: number }>('/w', {}, abort.signal)) got.push(ev.object.n);
+    })();
+    await waitFor(() => got.length === 1);
+    abort.abort();
+    await reading;
+    assert.deepEqual(got, [1]);
+    await waitFor(() => closed);
+  } finally {
+    client.close();
+    direct.close();
+  }
+});
+
 test('loopback: per-request timeouts on a kept-alive connection do not pile up timeout listeners', async () => {
   const loopback = new LoopbackServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '2' });

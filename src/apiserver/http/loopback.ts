@@ -350,12 +350,15 @@ export class DirectLoopback {
       let answered = false;
       const res = new LocalResponse((r) => {
         answered = true;
-        req.signal?.removeEventListener('abort', onAbort);
         resolve(r.body);
       });
+      // As an aborted HTTP request: before the answer the request fails; after it, reading the body does.
       const onAbort = (): void => {
-        res.destroy();
-        if (!answered) reject(abortError());
+        if (answered) res.body.destroy(abortError());
+        else {
+          res.destroy();
+          reject(abortError());
+        }
       };
       req.signal?.addEventListener('abort', onAbort, { once: true });
       this.open.add(res);
