@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../src/storage/sqlite/index.js';
 import { TestCluster } from '../test/support/cluster.js';
+import { useKujiraNodeFlags } from './node-flags.js';
 
 interface Sample {
   status: number;
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
   const podsArg = process.argv.indexOf('--pods');
   const totalPods = podsArg > 0 ? Number(process.argv[podsArg + 1]) : 10_000;
   const results: Record<string, number | string> = {};
+  results.nodeFlags = useKujiraNodeFlags();
 
   // Ready time and idle RSS of the full `kujira up` (API server, controllers, scheduler): first start
   // (makes certificates) and a restart of the same data dir.

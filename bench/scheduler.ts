@@ -7,6 +7,7 @@
 //   node dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--concurrency 64] [--controllers '*,-metrics-scraper']
 // Prints a table and one JSON line (prefix `BENCH `).
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { core } from '../src/api/types.js';
 import { KubeClient, NODES, PODS } from '../src/client/index.js';
 import { SchedulerCache } from '../src/scheduler/cache.js';
@@ -14,6 +15,7 @@ import { makePodInfo } from '../src/scheduler/framework/nodeinfo.js';
 import { schedule, type Scheduling } from '../src/scheduler/framework/schedule.js';
 import { defaultProfile } from '../src/scheduler/plugins/registry.js';
 import { TestCluster } from '../test/support/cluster.js';
+import { useKujiraNodeFlags } from './node-flags.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
   const ci = process.argv.indexOf('--controllers');
   const controllers = ci >= 0 ? process.argv[ci + 1]! : '*';
   const ns = 'default';
+  const nodeFlags = useKujiraNodeFlags();
+  const loadAvg1m = Number(loadavg()[0]!.toFixed(2));
   const algo = algorithmOnly(nodeCount, podCount);
   console.log(`scheduling step alone: ${podCount} pods on ${nodeCount} nodes in ${algo.seconds}s = ${algo.podsPerSecond} pods/s`);
   const t0 = performance.now();
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
 
     const start = performance.now();
     const cpuStart = cpuMs(cluster.pid);
+    const benchCpuStart = process.cpuUsage();
     let next = 0;
     const template = (i: number): core.Pod => ({
       apiVersion: 'v1',
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
     await allBound;
     const end = performance.now();
     const serverCpuMsPerPod = (cpuMs(cluster.pid) - cpuStart) / podCount;
+    const benchCpu = process.cpuUsage(benchCpuStart);
     watch.close();
     const seconds = (end - start) / 1000;
     const result = {
@@ -132,10 +138,16 @@ async function main(): Promise<void> {
       createPerSecond: Math.round(podCount / ((created - start) / 1000)),
       /** kujira's CPU time (every component) from the first create to the last pod bound, per pod. */
       serverCpuMsPerPod: Number(serverCpuMsPerPod.toFixed(2)),
+      /** This process's CPU (creating over HTTPS, the watch, the scheduling-step run is before) per pod: it shares the cores. */
+      benchCpuMsPerPod: Number(((benchCpu.user + benchCpu.system) / 1000 / podCount).toFixed(2)),
       nodesReadySeconds: Number((nodesReadyMs / 1000).toFixed(2)),
       serverIdleRssMiB: idleRss,
       serverRssMiB: rssMiB(cluster.pid),
       algorithmOnlyPodsPerSecond: algo.podsPerSecond,
+      /** Node flags kujira ran with (bin/kujira's, plus KUJIRA_CHILD_NODE_ARGS). */
+      nodeFlags,
+      loadAvg1m,
+      date: new Date().toISOString(),
     };
     console.log(`| nodes | pods | seconds | pods/s (create→bound) | creates/s | kujira CPU ms per pod | kujira RSS MiB (idle → after) | scheduling step alone, pods/s |`);
     console.log(`|---|---|---|---|---|---|---|---|`);

@@ -89,17 +89,49 @@ export function listPrefix(r: ServedResource, namespace: string | undefined): st
   return r.def.namespaced && namespace ? `${r.prefix}${namespace}/` : r.prefix;
 }
 
-const encoder = new TextEncoder();
-
-/** Bytes to store: the object in its storage version, without resourceVersion (that is the key's modRevision). */
-export function encodeObject(r: ServedResource, obj: KubeObject): Uint8Array {
+/**
+ * The stored JSON text: the object in its storage version, without resourceVersion (that is the
+ * key's modRevision), with apiVersion, kind and metadata leading so that servedJson can find
+ * where metadata starts without parsing.
+ */
+export function encodeObjectText(r: ServedResource, obj: KubeObject): string {
   const stored = r.converts ? r.def.toStorage!(obj) : obj;
-  const meta = stored.metadata;
+  const { apiVersion, kind, metadata, ...rest } = stored;
+  let meta = metadata;
   if (meta && meta.resourceVersion !== undefined) {
-    const { resourceVersion: _rv, ...rest } = meta;
-    return encoder.encode(JSON.stringify({ ...stored, metadata: rest }));
+    const { resourceVersion: _rv, ...others } = meta;
+    meta = others;
   }
-  return encoder.encode(JSON.stringify(stored));
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+/** Bytes to store (see encodeObjectText). */
+export function encodeObject(r: ServedResource, obj: KubeObject): Uint8Array {
+  return Buffer.from(encodeObjectText(r, obj), 'utf8');
+}
+
+/** What encodeObjectText writes first; type names hold no quote or backslash. */
+const LEADING_FIELDS = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * The served JSON of a stored object with metadata.resourceVersion set, spliced into the stored
+ * text instead of parsing and re-serialising it (the same object; resourceVersion comes first in
+ * metadata). Undefined when the text is not laid out as encodeObjectText writes it, or the
+ * resource is converted on the way out: then decode it.
+ */
+export function servedJson(r: ServedResource, text: string, resourceVersion: number): string | undefined {
+  if (r.converts) return undefined;
+  const m = LEADING_FIELDS.exec(text);
+  if (!m) return undefined;
+  const at = m[0].length;
+  const sep = text.charCodeAt(at) === 0x7d /* } */ ? '' : ',';
+  return `${text.slice(0, at)}"resourceVersion":"${resourceVersion}"${sep}${text.slice(at)}`;
+}
+
+/** servedJson of stored bytes. */
+export function servedJsonOf(r: ServedResource, value: Uint8Array, resourceVersion: number): string | undefined {
+  if (r.converts) return undefined;
+  return servedJson(r, Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'), resourceVersion);
 }
 
 /** Parses stored bytes (in storage version) into the served version with resourceVersion set. */

@@ -3,13 +3,16 @@
 // process driving 1,000 simulated nodes reuses sockets instead of handshaking per call.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { ApiError, type StatusReason } from '../api/errors.js';
 import type { KubeList, Status, WatchEvent } from '../api/types.js';
-import { loadKubeconfig, type ClientConfig } from './kubeconfig.js';
+import { loadKubeconfig, type ClientConfig, type DirectTransport } from './kubeconfig.js';
 import { apiVersionOfResource, type ObjectLike, type ResourceType } from './resources.js';
 
-export type { ClientConfig } from './kubeconfig.js';
+export type { ClientConfig, DirectResponse, DirectTransport } from './kubeconfig.js';
+
+/** A response being read: an HTTP one, or one from an in-process API server. */
+type ResponseStream = Readable & { statusCode?: number };
 
 export type PatchType = 'merge' | 'strategic' | 'json';
 
@@ -149,6 +152,7 @@ export class KubeClient {
   private readonly baseHeaders: Record<string, string>;
   private readonly pathPrefix: string;
   private readonly protocol: string;
+  private readonly direct: DirectTransport | undefined;
   readonly userAgent: string;
   /** Per-request timeout for non-watch requests. */
   requestTimeoutMs = 60_000;
@@ -168,6 +172,7 @@ export class KubeClient {
       connect ? new LoopbackAgent(connect, opts) : secure ? new https.Agent({ ...opts, ...tls }) : new http.Agent(opts);
     this.agent = agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
     this.watchAgent = agent({ keepAlive: true });
+    this.direct = config.direct;
     this.userAgent = config.userAgent ?? 'kujira';
     this.baseHeaders = { Accept: 'application/json', 'User-Agent': this.userAgent };
     if (config.token) this.baseHeaders.Authorization = `Bearer ${config.token}`;
@@ -188,7 +193,7 @@ export class KubeClient {
     this.watchAgent.destroy();
   }
 
-  private open(opts: RequestOptions, agent: http.Agent, timeoutMs: number | undefined): Promise<http.IncomingMessage> {
+  private open(opts: RequestOptions, agent: http.Agent, timeoutMs: number | undefined): Promise<ResponseStream> {
     let payload: string | undefined;
     const headers: Record<string, string> = { ...this.baseHeaders };
     if (opts.accept) headers.Accept = opts.accept;
@@ -197,6 +202,7 @@ export class KubeClient {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
+    if (this.direct) return this.openDirect(opts, headers, payload, timeoutMs);
     return new Promise((resolve, reject) => {
       const req = this.transport.request(
         {
@@ -217,12 +223,34 @@ export class KubeClient {
     });
   }
 
+  /** The same request handed to the API server in this process (no HTTP bytes); the timeout as over a socket. */
+  private openDirect(opts: RequestOptions, headers: Record<string, string>, payload: string | undefined, timeoutMs: number | undefined): Promise<ResponseStream> {
+    const sent = this.direct!.send({ method: opts.method, path: this.pathPrefix + opts.path + encodeQuery(opts.query), headers, body: payload, signal: opts.signal });
+    if (!timeoutMs) return sent;
+    return new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`request ${opts.method} ${opts.path} timed out after ${timeoutMs}ms`));
+      }, timeoutMs);
+      sent.then(
+        (res) => {
+          clearTimeout(timer);
+          if (late) res.destroy();
+          else resolve(res);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
   /** One request; resolves with the parsed JSON body, rejects with ApiError on a non-2xx answer. */
   async request<R>(opts: RequestOptions): Promise<R> {
     const res = await this.open(opts, this.agent, this.requestTimeoutMs);
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    const text = await readText(res);
     const code = res.statusCode ?? 0;
     if (code < 200 || code >= 300) throw errorFromResponse(code, text);
     return (text ? JSON.parse(text) : undefined) as R;
@@ -246,12 +274,27 @@ export class KubeClient {
   }
 }
 
+/** A whole response body as text. */
+function readText(res: ResponseStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.once('end', () => resolve(text));
+    res.once('error', reject);
+    // A response cut short (connection dropped) ends with 'close' and no 'end'.
+    res.once('close', () => {
+      if (!res.readableEnded) reject(new Error('the connection closed before the response was complete'));
+    });
+  });
+}
+
 async function* iterateWatch<T>(
-  open: () => Promise<http.IncomingMessage>,
+  open: () => Promise<ResponseStream>,
   signal: AbortSignal,
   cleanup: () => void,
 ): AsyncGenerator<WatchEvent<T>> {
-  let res: http.IncomingMessage | undefined;
+  let res: ResponseStream | undefined;
   try {
     if (signal.aborted) return;
     res = await open();

@@ -1,6 +1,6 @@
 // The client toolkit: everything but the API server reaches the cluster through this.
 export { KubeClient, ResourceClient, statusToError } from './client.js';
-export type { ClientConfig, DeleteOptions, ListOptions, PatchType, Query, RequestOptions, Scale, WatchOptions, WatchStream, WriteOptions } from './client.js';
+export type { ClientConfig, DirectResponse, DirectTransport, DeleteOptions, ListOptions, PatchType, Query, RequestOptions, Scale, WatchOptions, WatchStream, WriteOptions } from './client.js';
 export { loadKubeconfig } from './kubeconfig.js';
 export * from './resources.js';
 export * from './cache.js';

@@ -1,7 +1,7 @@
 // Reads the parts of a kubeconfig file a client needs: the current context's
 // server, CA, and credentials (bearer token or client certificate).
 import { readFileSync } from 'node:fs';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -22,6 +22,21 @@ export interface ClientConfig {
    * see apiserver/http/loopback.ts). When set, `server` is only a name and TLS settings are unused.
    */
   connect?: () => Duplex;
+  /**
+   * Hands each request to the API server in this process without any HTTP encoding (see
+   * apiserver/http/loopback.ts, DirectLoopback); preferred over `connect` when both are set.
+   */
+  direct?: DirectTransport;
+}
+
+/** A response body from an in-process API server, read like an HTTP response's. */
+export interface DirectResponse extends Readable {
+  statusCode: number;
+}
+
+/** An in-process API server's entrance: resolves once the response's status is known. */
+export interface DirectTransport {
+  send(req: { method: string; path: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<DirectResponse>;
 }
 
 interface NamedEntry<T> {

@@ -6,7 +6,7 @@
 import type { Logger } from '../api/log.js';
 import type { FlagValues } from './flags.js';
 import type { MetricsPipeline } from '../autoscaling/metrics/pipeline.js';
-import { EventRecorder, KubeClient, SharedInformerFactory } from '../client/index.js';
+import { EventRecorder, KubeClient, SharedInformerFactory, type DirectTransport } from '../client/index.js';
 import { startControllerManager } from '../controllers/index.js';
 import { startNodeLifecycleController } from '../controllers/nodelifecycle/index.js';
 import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/controller.js';
@@ -31,6 +31,8 @@ export interface ApiClientConfig {
   keyPem: string;
   /** In-process connection to the API server (no TLS); components use it when present. */
   connect?: () => Duplex;
+  /** In-process entrance to the API server's handler (no HTTP encoding); preferred over `connect`. */
+  direct?: DirectTransport;
 }
 
 export interface ClusterContext {
@@ -68,7 +70,7 @@ export interface ComponentDeps {
 }
 
 function adminClient(ctx: ClusterContext): KubeClient {
-  return new KubeClient({ server: ctx.api.server, ca: ctx.api.caPem, token: ctx.api.token, connect: ctx.api.connect });
+  return new KubeClient({ server: ctx.api.server, ca: ctx.api.caPem, token: ctx.api.token, connect: ctx.api.connect, direct: ctx.api.direct });
 }
 
 function durationFlag(ctx: ClusterContext, name: string): number {

@@ -9,7 +9,7 @@ import { createAuthenticator } from '../apiserver/auth/authn.js';
 import { ensureToken, readTokenFile, TokenAuthenticator } from '../apiserver/auth/tokens.js';
 import { ensurePki } from '../apiserver/certs/pki.js';
 import { builtinResources } from '../apiserver/registry/index.js';
-import { LoopbackServer } from '../apiserver/http/loopback.js';
+import { DirectLoopback } from '../apiserver/http/loopback.js';
 import { ApiServer, type RunningApiServer } from '../apiserver/server.js';
 import type { Store } from '../storage/store.js';
 import { openSqliteStore } from '../storage/sqlite/index.js';
@@ -144,10 +144,10 @@ export async function startCluster(given: FlagValues, log: Logger, opts: StartOp
   const kubeconfigPath = join(dataDir, 'kubeconfig');
   await writeFile(kubeconfigPath, renderKubeconfig({ server: api.url, caPem: pki.ca.cert, clientCertPem: pki.admin.cert, clientKeyPem: pki.admin.key }), { mode: 0o600 });
 
-  // In-process components reach the API over an in-memory connection: no TLS on either end.
-  const loopback = new LoopbackServer(server.handle);
+  // In-process components hand their requests straight to the API server's handler: no TLS, no HTTP bytes.
+  const loopback = new DirectLoopback(server.handle);
   const context: ClusterContext = {
-    api: { server: api.url, caPem: pki.ca.cert, token: adminToken, certPem: pki.admin.cert, keyPem: pki.admin.key, connect: () => loopback.connect() },
+    api: { server: api.url, caPem: pki.ca.cert, token: adminToken, certPem: pki.admin.cert, keyPem: pki.admin.key, direct: loopback },
     dataDir,
     flags,
     log,

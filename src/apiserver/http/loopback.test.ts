@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ServerResponse } from 'node:http';
+import { ApiError } from '../../api/errors.js';
 import { KubeClient } from '../../client/client.js';
-import { LoopbackServer } from './loopback.js';
+import { DirectLoopback, LoopbackServer } from './loopback.js';
 
 async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -74,6 +76,130 @@ test('loopback: a streamed response reaches the client as written, and the serve
   } finally {
     client.close();
     loopback.close();
+  }
+});
+
+test('direct: requests reach the handler with method, target, headers and body; answers come back whole', async () => {
+  const seen: string[] = [];
+  const direct = new DirectLoopback((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''} ${req.headers['content-type'] ?? ''}`);
+      const body = JSON.stringify({ echo: Buffer.concat(chunks).toString('utf8'), big: 'é'.repeat(100_000) });
+      res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+      res.end(body);
+    });
+  });
+  const client = new KubeClient({ server: 'https://127.0.0.1:1', token: 't0k', direct });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const out = await client.request<{ echo: string; big: string }>({ method: 'POST', path: '/x', query: { i }, body: { n: i, s: 'ü' } });
+      assert.equal(out.echo, JSON.stringify({ n: i, s: 'ü' }));
+      assert.equal(out.big, 'é'.repeat(100_000));
+    }
+    assert.deepEqual(seen, [0, 1, 2].map((i) => `POST /x?i=${i} Bearer t0k application/json`));
+  } finally {
+    client.close();
+    direct.close();
+  }
+});
+
+test('direct: an error status becomes an ApiError; a handler that never answers before the server closes fails the request', async () => {
+  let parked: ServerResponse | undefined;
+  const direct = new DirectLoopback((req, res) => {
+    if (req.url === '/park') {
+      parked = res;
+      return;
+    }
+    const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'pods "x" not found' });
+    res.writeHead(404, { 'Content-Type': 'application/json' });
+    res.end(body);
+  });
+  const client = new KubeClient({ server: 'https://127.0.0.1:1', direct });
+  try {
+    await assert.rejects(client.request({ method: 'GET', path: '/nf' }), (err: unknown) => err instanceof ApiError && err.code === 404 && err.reason === 'NotFound');
+    const pending = client.request({ method: 'GET', path: '/park' });
+    await waitFor(() => parked !== undefined);
+    direct.close();
+    await assert.rejects(pending);
+    await assert.rejects(client.request({ method: 'GET', path: '/nf' }), /shutting down/);
+  } finally {
+    client.close();
+    direct.close();
+  }
+});
+
+test('direct: a streamed response arrives as written (corked writes together); the server sees the client leave, and a closing server ends the stream', async () => {
+  const responses: ServerResponse[] = [];
+  let closed = 0;
+  const direct = new DirectLoopback((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    responses.push(res);
+    res.on('close', () => closed++);
+  });
+  const client = new KubeClient({ server: 'https://127.0.0.1:1', direct });
+  try {
+    const watch = client.watch<{ n: number }>('/w', {});
+    const got: number[] = [];
+    const done = (async () => {
+      for await (const ev of watch) {
+        got.push(ev.object.n);
+        if (got.length === 3) break;
+      }
+    })();
+    await waitFor(() => responses.length === 1);
+    const res = responses[0]!;
+    res.socket!.cork();
+    res.write('{"type":"ADDED","object":{"n":1}}\n{"type":"ADD');
+    res.write('ED","object":{"n":2}}\n');
+    res.socket!.uncork();
+    res.write('{"type":"ADDED","object":{"n":3}}\n');
+    await done;
+    assert.deepEqual(got, [1, 2, 3]);
+    watch.close();
+    await waitFor(() => closed === 1);
+
+    // The server going away ends an open watch the way a dropped connection does.
+    const second = client.watch<{ n: number }>('/w', {});
+    const ended = (async () => {
+      const seen: number[] = [];
+      for await (const ev of second) seen.push(ev.object.n);
+      return seen;
+    })();
+    await waitFor(() => responses.length === 2);
+    responses[1]!.write('{"type":"ADDED","object":{"n":7}}\n');
+    direct.close();
+    assert.deepEqual(await ended, [7]);
+  } finally {
+    client.close();
+    direct.close();
+  }
+});
+
+test('direct: aborting a watch that is being read ends the reading at once, and the server sees it', async () => {
+  let closed = false;
+  const direct = new DirectLoopback((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write('{"type":"ADDED","object":{"n":1}}\n');
+    res.on('close', () => (closed = true));
+  });
+  const client = new KubeClient({ server: 'https://127.0.0.1:1', direct });
+  const abort = new AbortController();
+  try {
+    const got: number[] = [];
+    const reading = (async () => {
+      for await (const ev of client.watch<{ n: number }>('/w', {}, abort.signal)) got.push(ev.object.n);
+    })();
+    await waitFor(() => got.length === 1);
+    abort.abort();
+    await reading;
+    assert.deepEqual(got, [1]);
+    await waitFor(() => closed);
+  } finally {
+    client.close();
+    direct.close();
   }
 });
 

@@ -5,7 +5,7 @@
 // the encryption and the socket syscalls are gone — for in-process components they were a large
 // share of the process's CPU (kube-apiserver likewise gives its own loopback client a special path).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Duplex } from 'node:stream';
+import { Duplex, Readable, Writable } from 'node:stream';
 
 type WriteCallback = (err?: Error | null) => void;
 
@@ -156,4 +156,231 @@ export class LoopbackServer {
     for (const s of this.open) s.destroy();
     this.open.clear();
   }
+}
+
+// ---- the direct path: no HTTP bytes at all ----------------------------------------------
+
+/** What an in-process client hands the API server: an HTTP request without its wire form. */
+export interface DirectRequest {
+  method: string;
+  /** Path and query, as an HTTP request target. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+/** The response as the client reads it: status and headers, then the body as UTF-8 text. */
+export class DirectResponseBody extends Readable {
+  statusCode = 0;
+  headers: Record<string, string | string[] | number> = {};
+  /** The server's write waiting until this body is read (back-pressure). */
+  heldWrite: WriteCallback | undefined;
+  private eof = false;
+
+  constructor(private readonly server: LocalResponse) {
+    super({ encoding: 'utf8' });
+  }
+
+  override _read(): void {
+    const held = this.heldWrite;
+    if (held) {
+      this.heldWrite = undefined;
+      held();
+    }
+  }
+
+  /** The server is done: the client reads what is buffered, then sees the end. */
+  finish(): void {
+    if (this.eof || this.destroyed) return;
+    this.eof = true;
+    this.push(null);
+  }
+
+  override _destroy(err: Error | null, cb: WriteCallback): void {
+    // The client left: the server sees its response closed, as when a connection drops.
+    const held = this.heldWrite;
+    this.heldWrite = undefined;
+    held?.();
+    if (!this.server.destroyed) this.server.destroy();
+    cb(err);
+  }
+}
+
+/** A request target's sockets, for code that looks at them (authentication finds no certificate). */
+const localSocket = Object.freeze({ remoteAddress: '127.0.0.1', remotePort: 0, remoteFamily: 'IPv4', localAddress: '127.0.0.1', localPort: 0, encrypted: false, authorized: false });
+
+/** The request as the handler sees it: an IncomingMessage's fields over an already-complete body. */
+class LocalRequest extends Readable {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly rawHeaders: string[];
+  readonly httpVersion = '1.1';
+  readonly httpVersionMajor = 1;
+  readonly httpVersionMinor = 1;
+  readonly socket = localSocket;
+  readonly connection = localSocket;
+  complete = true;
+
+  constructor(req: DirectRequest) {
+    super();
+    this.method = req.method;
+    this.url = req.path;
+    const headers: Record<string, string> = {};
+    const raw: string[] = [];
+    for (const name in req.headers) {
+      headers[name.toLowerCase()] = req.headers[name]!;
+      raw.push(name, req.headers[name]!);
+    }
+    this.headers = headers;
+    this.rawHeaders = raw;
+    if (req.body !== undefined && req.body !== '') this.push(Buffer.from(req.body, 'utf8'));
+    this.push(null);
+  }
+
+  override _read(): void {}
+}
+
+/** The response as the handler writes it: a ServerResponse's fields; what is written goes to the client's body. */
+class LocalResponse extends Writable {
+  statusCode = 200;
+  statusMessage = '';
+  headersSent = false;
+  sendDate = false;
+  private readonly head: Record<string, string | string[] | number> = {};
+  readonly body: DirectResponseBody;
+  /** Cork/uncork as on a socket: batched writes reach the client as one chunk. */
+  readonly socket = { cork: () => this.cork(), uncork: () => this.uncork() };
+
+  constructor(private readonly announce: (res: LocalResponse) => void) {
+    super({ decodeStrings: false });
+    this.body = new DirectResponseBody(this);
+  }
+
+  setHeader(name: string, value: string | string[] | number): this {
+    this.head[name.toLowerCase()] = value;
+    return this;
+  }
+
+  getHeader(name: string): string | string[] | number | undefined {
+    return this.head[name.toLowerCase()];
+  }
+
+  removeHeader(name: string): void {
+    delete this.head[name.toLowerCase()];
+  }
+
+  hasHeader(name: string): boolean {
+    return name.toLowerCase() in this.head;
+  }
+
+  writeHead(code: number, headers?: Record<string, string | string[] | number> | string, more?: Record<string, string | string[] | number>): this {
+    this.statusCode = code;
+    const h = typeof headers === 'string' ? more : headers;
+    if (h) for (const k in h) this.head[k.toLowerCase()] = h[k]!;
+    this.sendHead();
+    return this;
+  }
+
+  flushHeaders(): void {
+    this.sendHead();
+  }
+
+  private sendHead(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.body.statusCode = this.statusCode;
+    this.body.headers = this.head;
+    this.announce(this);
+  }
+
+  override _write(chunk: string | Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
+    this.sendHead();
+    this.deliver(typeof chunk === 'string' ? chunk : chunk.toString('utf8'), cb);
+  }
+
+  override _writev(chunks: { chunk: string | Buffer }[], cb: WriteCallback): void {
+    this.sendHead();
+    let text = '';
+    for (const c of chunks) text += typeof c.chunk === 'string' ? c.chunk : c.chunk.toString('utf8');
+    this.deliver(text, cb);
+  }
+
+  private deliver(text: string, cb: WriteCallback): void {
+    if (this.body.destroyed) return cb();
+    if (this.body.push(text, 'utf8')) cb();
+    else this.body.heldWrite = cb;
+  }
+
+  override _final(cb: WriteCallback): void {
+    this.sendHead();
+    this.body.finish();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: WriteCallback): void {
+    // Ended before finishing (shutdown, a failed stream, the client left): a client already
+    // answered reads what was sent, then sees the end, as after a dropped connection; one not
+    // yet answered hears that the request failed (see DirectLoopback.send).
+    const held = this.body.heldWrite;
+    this.body.heldWrite = undefined;
+    held?.();
+    if (this.headersSent) this.body.finish();
+    cb(err);
+  }
+}
+
+/**
+ * The in-process entrance without HTTP: a request becomes an IncomingMessage-like object and the
+ * response a ServerResponse-like one, handed to the same handler as HTTPS (routing, authentication,
+ * admission, validation — all unchanged); only header formatting, parsing and sockets are gone.
+ */
+export class DirectLoopback {
+  private readonly open = new Set<LocalResponse>();
+  private closed = false;
+
+  constructor(private readonly handler: (req: IncomingMessage, res: ServerResponse) => void) {}
+
+  /** Runs one request; resolves once the response's status and headers are written. */
+  send(req: DirectRequest): Promise<DirectResponseBody> {
+    if (this.closed) return Promise.reject(new Error('the API server is shutting down'));
+    if (req.signal?.aborted) return Promise.reject(abortError());
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const res = new LocalResponse((r) => {
+        answered = true;
+        resolve(r.body);
+      });
+      // As an aborted HTTP request: before the answer the request fails; after it, reading the body does.
+      const onAbort = (): void => {
+        if (answered) res.body.destroy(abortError());
+        else {
+          res.destroy();
+          reject(abortError());
+        }
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      this.open.add(res);
+      res.once('close', () => {
+        this.open.delete(res);
+        req.signal?.removeEventListener('abort', onAbort);
+        if (!answered) reject(new Error('the API server closed the request without answering'));
+      });
+      this.handler(new LocalRequest(req) as unknown as IncomingMessage, res as unknown as ServerResponse);
+    });
+  }
+
+  /** Ends every open response (watches) and refuses new requests. */
+  close(): void {
+    this.closed = true;
+    for (const res of this.open) res.destroy();
+    this.open.clear();
+  }
+}
+
+function abortError(): Error {
+  const err = new Error('The operation was aborted');
+  err.name = 'AbortError';
+  return err;
 }

@@ -18,12 +18,21 @@ export function sendObject(
   opts: { warnings?: string[]; contentType?: string } = {},
 ): void {
   const text = format === 'yaml' ? toYaml(body) : JSON.stringify(body);
+  sendBody(res, code, text, opts.contentType ?? (format === 'yaml' ? 'application/yaml' : 'application/json'), opts.warnings);
+}
+
+/** An object already serialised as JSON. */
+export function sendJson(res: ServerResponse, code: number, json: string, opts: { warnings?: string[]; contentType?: string } = {}): void {
+  sendBody(res, code, json, opts.contentType ?? 'application/json', opts.warnings);
+}
+
+function sendBody(res: ServerResponse, code: number, text: string, contentType: string, warnings: string[] | undefined): void {
   const headers: Record<string, string | string[]> = {
-    'Content-Type': opts.contentType ?? (format === 'yaml' ? 'application/yaml' : 'application/json'),
+    'Content-Type': contentType,
     'Cache-Control': 'no-cache, private',
     'Content-Length': String(Buffer.byteLength(text)),
   };
-  if (opts.warnings && opts.warnings.length > 0) headers.Warning = opts.warnings.map(warningHeader);
+  if (warnings && warnings.length > 0) headers.Warning = warnings.map(warningHeader);
   res.writeHead(code, headers);
   res.end(text);
 }

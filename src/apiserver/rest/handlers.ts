@@ -6,11 +6,11 @@ import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../api/log.js';
 import { decodeBody, mediaTypeOf, negotiate, readBody, type OutputFormat } from '../http/media.js';
 import type { ResourceRequest } from '../http/requestinfo.js';
-import { sendError, sendObject } from '../http/respond.js';
+import { sendError, sendJson, sendObject, type BodyFormat } from '../http/respond.js';
 import type { ResourceIndex, ServedResource } from '../resources.js';
 import { partialMetadata, parseIncludeObject, scaleTable, toTable } from '../tables.js';
 import { runWatch, type WatchFormat, type WatchSettings } from '../watch/stream.js';
-import type { DeleteOptions, FieldValidation, ListQuery, ObjectService, WriteOptions } from './objects.js';
+import type { DeleteOptions, FieldValidation, ListQuery, ObjectService, WriteOptions, WriteOutcome } from './objects.js';
 import type { PodLogProxy } from '../logs.js';
 import { APPLY_PATCH_TYPE, PATCH_CONTENT_TYPES } from '../patch/index.js';
 
@@ -106,11 +106,14 @@ export class ResourceHandler {
       if (!format) throw notAcceptable();
       if (isWatch) return this.watch(res, r, ns, rr.name, q, format);
       if (rr.name) {
+        if (format.kind === 'json') return sendJson(res, 200, await service.getJson(r, ns, rr.name));
         const obj = await service.get(r, ns, rr.name);
         return this.sendOne(res, r, obj, format, q);
       }
-      const listed = await service.list(r, ns, listQuery(q));
-      return this.sendList(res, r, listed.items, { resourceVersion: String(listed.revision), continue: listed.continue, remainingItemCount: listed.remainingItemCount }, format, q);
+      const listed = await service.list(r, ns, listQuery(q), format.kind === 'json');
+      const listMeta = { resourceVersion: String(listed.revision), continue: listed.continue, remainingItemCount: listed.remainingItemCount };
+      if (listed.json) return this.sendJsonList(res, r, listed.json, listMeta);
+      return this.sendList(res, r, listed.items, listMeta, format, q);
     }
 
     const format = negotiate(req.headers.accept, false) ?? { kind: 'json' as const };
@@ -121,14 +124,14 @@ export class ResourceHandler {
       const opts = writeOptions(q);
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       const out = await service.create(r, ns, body, opts);
-      return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+      return sendOutcome(res, out, bodyFormat);
     }
     if (method === 'PUT') {
       if (!rr.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const opts = writeOptions(q);
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       const out = await service.update(r, ns, rr.name, body, opts);
-      return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+      return sendOutcome(res, out, bodyFormat);
     }
     if (method === 'PATCH') {
       if (!rr.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
@@ -137,7 +140,7 @@ export class ResourceHandler {
         contentType === APPLY_PATCH_TYPE
           ? await this.serverSideApply(r, ns, rr.name, patch, writeOptions(q))
           : await service.patch(r, ns, rr.name, contentType, patch, writeOptions(q));
-      return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+      return sendOutcome(res, out, bodyFormat);
     }
     if (method === 'DELETE') {
       const raw = await readBody(req);
@@ -208,12 +211,12 @@ export class ResourceHandler {
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const out = await service.update(r, ns, name, body, writeOptions(q), 'status');
-        return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+        return sendOutcome(res, out, bodyFormat);
       }
       if (method === 'PATCH') {
         const { contentType, patch } = await this.readPatch(req, q);
         const out = await service.patch(r, ns, name, contentType, patch, writeOptions(q), 'status');
-        return sendObject(res, out.code, out.obj, bodyFormat, { warnings: out.warnings });
+        return sendOutcome(res, out, bodyFormat);
       }
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
@@ -275,10 +278,14 @@ export class ResourceHandler {
     return sendObject(res, 200, obj, format.kind);
   }
 
-  private sendList(res: ServerResponse, r: ServedResource, items: KubeObject[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }, format: OutputFormat, q: URLSearchParams): void {
-    const listMeta: Record<string, unknown> = { resourceVersion: meta.resourceVersion };
-    if (meta.continue) listMeta.continue = meta.continue;
-    if (meta.remainingItemCount !== undefined) listMeta.remainingItemCount = meta.remainingItemCount;
+  /** A JSON list whose items are already served JSON. */
+  private sendJsonList(res: ServerResponse, r: ServedResource, items: string[], meta: ListMetaFields): void {
+    const head = JSON.stringify({ kind: r.def.listKind, apiVersion: r.apiVersion, metadata: listMetadata(meta) });
+    sendJson(res, 200, `${head.slice(0, -1)},"items":[${items.join(',')}]}`);
+  }
+
+  private sendList(res: ServerResponse, r: ServedResource, items: KubeObject[], meta: ListMetaFields, format: OutputFormat, q: URLSearchParams): void {
+    const listMeta = listMetadata(meta);
     if (format.kind === 'table') {
       const table = toTable(r.def, items, parseIncludeObject(q.get('includeObject')), this.d.service.ctx, listMeta, format.version);
       return sendObject(res, 200, table, 'json', { contentType: `application/json;as=Table;v=${format.version};g=meta.k8s.io` });
@@ -368,6 +375,25 @@ export class ResourceHandler {
       throw err;
     }
   }
+}
+
+interface ListMetaFields {
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+function listMetadata(meta: ListMetaFields): Record<string, unknown> {
+  const listMeta: Record<string, unknown> = { resourceVersion: meta.resourceVersion };
+  if (meta.continue) listMeta.continue = meta.continue;
+  if (meta.remainingItemCount !== undefined) listMeta.remainingItemCount = meta.remainingItemCount;
+  return listMeta;
+}
+
+/** A write's answer: the stored text when the write kept it and JSON is wanted, else the object encoded. */
+function sendOutcome(res: ServerResponse, out: WriteOutcome, format: BodyFormat): void {
+  if (out.json !== undefined && format === 'json') return sendJson(res, out.code, out.json, { warnings: out.warnings });
+  sendObject(res, out.code, out.obj, format, { warnings: out.warnings });
 }
 
 export function notFoundPath(): ApiError {

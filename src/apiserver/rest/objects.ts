@@ -8,7 +8,7 @@ import type { Logger } from '../../api/log.js';
 import { CompactedError, type KeyValue, type Store } from '../../storage/store.js';
 import type { PatchFn, SchemaCatalog } from '../deps.js';
 import type { ResourceDefinition, StrategyContext } from '../registry/types.js';
-import { decodeKv, encodeObject, listPrefix, metaOf, objectKey, type ResourceIndex, type ServedResource } from '../resources.js';
+import { decodeKv, encodeObject, encodeObjectText, listPrefix, metaOf, objectKey, servedJson, servedJsonOf, type ResourceIndex, type ServedResource } from '../resources.js';
 import { compileSelectors } from '../selectors.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 
@@ -24,6 +24,8 @@ export interface WriteOutcome {
   warnings: string[];
   /** HTTP status: 201 created, 200 done, 202 accepted (deletion pending). */
   code: number;
+  /** `obj` as served JSON, when it was built from the stored text (saves serialising it again). */
+  json?: string;
 }
 
 export interface ListQuery {
@@ -36,7 +38,10 @@ export interface ListQuery {
 }
 
 export interface ListOutcome {
+  /** The objects; empty when `json` holds them instead. */
   items: KubeObject[];
+  /** With `served` asked for and nothing to filter: each object as served JSON, spliced from the stored text. */
+  json?: string[];
   revision: number;
   continue?: string;
   remainingItemCount?: number;
@@ -145,8 +150,16 @@ export class ObjectService {
     return decodeKv(r, kv);
   }
 
-  async list(r: ServedResource, ns: string | undefined, q: ListQuery): Promise<ListOutcome> {
+  /** The object as served JSON, spliced from its stored text when the layout allows (else decoded and encoded). */
+  async getJson(r: ServedResource, ns: string | undefined, name: string): Promise<string> {
+    const { kv } = await this.cfg.store.get(objectKey(r, ns, name));
+    if (!kv) throw errors.notFound(ref(r), name);
+    return servedJsonOf(r, kv.value, kv.modRevision) ?? JSON.stringify(decodeKv(r, kv));
+  }
+
+  async list(r: ServedResource, ns: string | undefined, q: ListQuery, served = false): Promise<ListOutcome> {
     const sel = compileSelectors(q.labelSelector, q.fieldSelector, r.def);
+    const json: string[] | undefined = served && !sel.filtering && !r.converts ? [] : undefined;
     const prefix = listPrefix(r, ns);
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
     let revision = 0;
@@ -173,7 +186,7 @@ export class ObjectService {
     let firstRead = true;
     try {
       for (;;) {
-        const want = limit ? limit - items.length : 0;
+        const want = limit ? limit - (json ? json.length : items.length) : 0;
         // Over-fetch a little when filtering so one page rarely needs several store reads.
         const res = await this.cfg.store.list(prefix, { revision, limit: want && sel.filtering ? Math.max(want * 2, 100) : want, startKey });
         revision = res.revision;
@@ -182,16 +195,21 @@ export class ObjectService {
         let stoppedEarly = false;
         for (let i = 0; i < res.kvs.length; i++) {
           const kv = res.kvs[i];
-          const obj = decodeKv(r, kv);
           lastKey = kv.key;
-          if (sel.filtering && !sel.matches(obj)) continue;
-          items.push(obj);
-          if (limit && items.length >= limit) {
+          if (json) {
+            json.push(servedJsonOf(r, kv.value, kv.modRevision) ?? JSON.stringify(decodeKv(r, kv)));
+          } else {
+            const obj = decodeKv(r, kv);
+            if (sel.filtering && !sel.matches(obj)) continue;
+            items.push(obj);
+          }
+          const got = json ? json.length : items.length;
+          if (limit && got >= limit) {
             stoppedEarly = i < res.kvs.length - 1 || res.more;
             break;
           }
         }
-        if (limit && items.length >= limit) {
+        if (limit && (json ? json.length : items.length) >= limit) {
           more = stoppedEarly;
           break;
         }
@@ -216,10 +234,11 @@ export class ObjectService {
       });
     }
     const out: ListOutcome = { items, revision };
+    if (json) out.json = json;
     if (more && lastKey !== undefined) {
       out.continue = encodeContinue({ rv: revision, start: lastKey + '\u0000' });
       // etcd's count runs from this page's start key, so without filtering the rest is count - page.
-      if (!sel.filtering) out.remainingItemCount = Math.max(0, count - items.length);
+      if (!sel.filtering) out.remainingItemCount = Math.max(0, count - (json ? json.length : items.length));
     }
     return out;
   }
@@ -327,10 +346,11 @@ export class ObjectService {
       const causes = r.def.validateCreate(obj);
       if (causes.length > 0) throw errors.invalid(r.def.group, r.def.kind, meta.name ?? '', causes);
       if (opts.dryRun) return { obj, warnings, code: 201 };
-      const res = await this.cfg.store.create(objectKey(r, ns, meta.name!), encodeObject(r, obj));
+      const text = encodeObjectText(r, obj);
+      const res = await this.cfg.store.create(objectKey(r, ns, meta.name!), Buffer.from(text, 'utf8'));
       if (res.ok) {
         meta.resourceVersion = String(res.kv.modRevision);
-        return { obj, warnings, code: 201 };
+        return { obj, warnings, code: 201, json: servedJson(r, text, res.kv.modRevision) };
       }
       if (!generated || attempt >= 7) throw errors.alreadyExists(ref(r), meta.name!);
     }
@@ -348,7 +368,8 @@ export class ObjectService {
       const { kv } = await this.cfg.store.get(key);
       if (!kv) throw errors.notFound(ref(r), name);
       const old = decodeKv(r, kv);
-      const candidate = await u.mutate(() => decodeKv(r, kv), kv);
+      // 'raw' edits keep every system field as stored, so they may work on the decoded object itself.
+      const candidate = await u.mutate(u.mode === 'raw' ? () => old : () => decodeKv(r, kv), kv);
       const pinnedRv = u.pinned?.(candidate);
       if (pinnedRv && pinnedRv !== String(kv.modRevision)) throw modifiedConflict(r, name);
       const meta = metaOf(candidate);
@@ -393,13 +414,14 @@ export class ObjectService {
         if (pinnedRv) throw modifiedConflict(r, name);
         continue;
       }
-      const bytes = encodeObject(r, candidate);
+      const text = encodeObjectText(r, candidate);
+      const bytes = Buffer.from(text, 'utf8');
       if (sameBytes(bytes, kv.value)) return { obj: old, warnings: [], code: 200 };
       if (u.dryRun) return { obj: candidate, warnings: [], code: 200 };
       const res = await this.cfg.store.update(key, bytes, kv.modRevision);
       if (res.ok) {
         cm.resourceVersion = String(res.kv.modRevision);
-        return { obj: candidate, warnings: [], code: 200 };
+        return { obj: candidate, warnings: [], code: 200, json: servedJson(r, text, res.kv.modRevision) };
       }
       if (!res.current) throw errors.notFound(ref(r), name);
       if (pinnedRv) throw modifiedConflict(r, name);

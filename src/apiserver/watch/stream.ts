@@ -5,7 +5,7 @@ import { ApiError, errors } from '../../api/errors.js';
 import type { KubeObject, WatchEventType } from '../../api/types.js';
 import type { Logger } from '../../api/log.js';
 import { CompactedError, WatchOverflowError, type KeyValue, type WatchEvent as StoreEvent } from '../../storage/store.js';
-import { decodeValue, listPrefix, objectKey, type ServedResource } from '../resources.js';
+import { decodeValue, listPrefix, objectKey, servedJsonOf, type ServedResource } from '../resources.js';
 import { compileSelectors } from '../selectors.js';
 import { partialMetadata, toTable, type IncludeObject } from '../tables.js';
 import { compactedError, type ObjectService } from '../rest/objects.js';
@@ -95,8 +95,11 @@ export class WatchEncoder {
     return `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
   }
 
-  /** The event line for a stored change, built once and shared. */
-  line(ev: StoreEvent, type: WatchEventType, obj: KubeObject, format: WatchFormat): string {
+  /**
+   * The event line for a stored change, built once and shared. JSON lines are spliced from the
+   * stored bytes (no parse, no stringify) when their layout allows; other formats need the object.
+   */
+  line(ev: StoreEvent, type: WatchEventType, format: WatchFormat): string {
     let lines = linesByKv.get(ev.kv);
     if (!lines) {
       lines = new Map();
@@ -105,7 +108,12 @@ export class WatchEncoder {
     const k = type + formatKey(format);
     let line = lines.get(k);
     if (line === undefined) {
-      line = this.encode(type, obj, format);
+      let json: string | undefined;
+      if (format.kind === 'json') {
+        const value = ev.type === 'delete' ? (ev.prevKv?.value ?? ev.kv.value) : ev.kv.value;
+        json = servedJsonOf(this.r, value, ev.kv.modRevision);
+      }
+      line = json !== undefined ? `{"type":"${type}","object":${json}}\n` : this.encode(type, this.objectOf(ev), format);
       lines.set(k, line);
     }
     return line;
@@ -203,26 +211,23 @@ export async function runWatch(
     for (const ev of events) {
       lastRevision = ev.kv.modRevision;
       let type: WatchEventType;
-      let obj: KubeObject;
       if (!sel.filtering) {
-        obj = enc.objectOf(ev);
         type = ev.type === 'delete' ? 'DELETED' : ev.kv.createRevision === ev.kv.modRevision ? 'ADDED' : 'MODIFIED';
       } else {
         const prev = enc.previousOf(ev);
         const prevMatch = prev !== undefined && sel.matches(prev);
-        obj = enc.objectOf(ev);
         if (ev.type === 'delete') {
           if (!prevMatch) continue;
           type = 'DELETED';
         } else {
-          const curMatch = sel.matches(obj);
+          const curMatch = sel.matches(enc.objectOf(ev));
           if (curMatch && prevMatch) type = 'MODIFIED';
           else if (curMatch) type = 'ADDED';
           else if (prevMatch) type = 'DELETED';
           else continue;
         }
       }
-      sink.write(enc.line(ev, type, obj, format));
+      sink.write(enc.line(ev, type, format));
     }
     sink.uncork();
     // A slow client holds its own events back (the store buffers them), never the writers.

@@ -159,8 +159,19 @@ function dieAfter(b: SimBehaviour): { afterMs: number; exitCode: number } | unde
   return { afterMs: exit, exitCode: b.exitCode };
 }
 
+/** Recent digests: a pod's status is rendered several times within moments, with the same IDs. */
+const recentDigests = new Map<string, string>();
+const MAX_RECENT_DIGESTS = 4096;
+
 function hex(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('/')).digest('hex');
+  const input = parts.join('/');
+  let digest = recentDigests.get(input);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(input).digest('hex');
+    if (recentDigests.size >= MAX_RECENT_DIGESTS) recentDigests.clear();
+    recentDigests.set(input, digest);
+  }
+  return digest;
 }
 
 export function containerId(uid: string, name: string, instance: number): string {
