@@ -353,6 +353,12 @@ spec:
     });
 
     it('scales down to 2 once the load drops, only after the stabilization window', async () => {
+      // The two pods the manual scale removed must be gone first: annotate -l lists, then patches each,
+      // and a pod whose deletion finishes in between would answer NotFound.
+      await eventually(async () => {
+        const list = JSON.parse(await c.k(['get', 'pods', '-l', 'app=kuard', '-o', 'json'])) as { items: Array<{ metadata: { deletionTimestamp?: string } }> };
+        return list.items.length === 5 && list.items.every((p) => !p.metadata.deletionTimestamp);
+      }, 'no terminating kuard pods', 15_000, 200);
       // New pods get the low figure from the template, the running ones from their own annotation.
       await c.k(['patch', 'rs', 'kuard', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'sim.kujira.io/cpu': '100m' } } } } })]);
       const dropped = Date.now();
