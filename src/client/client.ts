@@ -170,7 +170,8 @@ export class KubeClient {
     const connect = config.connect;
     const agent = (opts: http.AgentOptions): http.Agent =>
       connect ? new LoopbackAgent(connect, opts) : secure ? new https.Agent({ ...opts, ...tls }) : new http.Agent(opts);
-    this.agent = agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 });
+    const pool = config.maxConnections ?? 64;
+    this.agent = agent({ keepAlive: true, maxSockets: pool, maxFreeSockets: pool });
     this.watchAgent = agent({ keepAlive: true });
     this.direct = config.direct;
     this.userAgent = config.userAgent ?? 'kujira';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 
 export interface ClientConfig {
   /** e.g. https://127.0.0.1:6443 */
@@ -17,6 +17,8 @@ export interface ClientConfig {
   insecureSkipTLSVerify?: boolean;
   /** Sent as User-Agent; also the default event source component. */
   userAgent?: string;
+  /** Connections kept to the server for ordinary (non-watch) requests (default 64). */
+  maxConnections?: number;
   /**
    * Opens a connection to the API server in this process (plain HTTP over an in-memory stream,
    * see apiserver/http/loopback.ts). When set, `server` is only a name and TLS settings are unused.
@@ -69,6 +71,8 @@ interface Kubeconfig {
 }
 
 export function loadKubeconfig(path: string, contextName?: string): ClientConfig & { namespace?: string } {
+  // Loaded on first use: the node agent never reads a kubeconfig and need not hold the YAML parser.
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = parse(readFileSync(path, 'utf8')) as Kubeconfig;
   const base = dirname(path);
   const file = (p: string): Buffer => readFileSync(isAbsolute(p) ? p : resolve(base, p));

@@ -3,6 +3,12 @@ import { KubeClient } from '../../client/client.js';
 import { numberValueOf } from '../../api/quantity.js';
 import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from './agent.js';
 
+/**
+ * TLS connections the agent keeps to the API server. Its requests are short status writes and events;
+ * eight in parallel keep up with a 50-pod burst, and each connection more costs a TLS session's CPU and buffers.
+ */
+const AGENT_API_CONNECTIONS = 8;
+
 export { startNodeAgent } from './agent.js';
 export type { NodeAgent, NodeAgentOptions, StartNodeAgentArgs } from './agent.js';
 export { detectContainerdSupport, APT_PACKAGES } from './detect.js';
@@ -26,7 +32,7 @@ export async function joinCluster(args: {
   caPem?: string;
   options?: NodeAgentOptions;
 }): Promise<NodeAgent> {
-  const client = new KubeClient({ server: args.server, token: args.token, ca: args.caPem, insecureSkipTLSVerify: !args.caPem, userAgent: `kujira-agent/${args.nodeName}` });
+  const client = new KubeClient({ server: args.server, token: args.token, ca: args.caPem, insecureSkipTLSVerify: !args.caPem, userAgent: `kujira-agent/${args.nodeName}`, maxConnections: AGENT_API_CONNECTIONS });
   return startNodeAgent({ client, dataDir: args.dataDir, nodeName: args.nodeName, options: { clientCA: args.caPem, endpointToken: args.token, ...args.options } });
 }
 
