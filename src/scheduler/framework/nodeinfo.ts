@@ -1,7 +1,9 @@
 // Building PodInfo / NodeInfo and keeping a NodeInfo's totals as pods come and go.
 import type { core } from '../../api/types.js';
 import { intValueOf } from '../../api/quantity.js';
+import { findCondition } from '../../node/shared/conditions.js';
 import { podRequests, podScoringRequests, toAmounts } from '../../node/shared/resources.js';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../node/shared/taints.js';
 import type { HostPort, NodeInfo, PodInfo, PodShare } from './types.js';
 
 export function podKey(pod: core.Pod): string {
@@ -36,6 +38,9 @@ export function makePodInfo(pod: core.Pod): PodInfo {
     key: podKey(pod),
     requests,
     requestNames,
+    cpuRequest: requests['cpu'] ?? 0,
+    memoryRequest: requests['memory'] ?? 0,
+    otherRequestNames: requestNames.filter((n) => n !== 'cpu' && n !== 'memory'),
     scoringRequests: podScoringRequests(pod),
     hostPorts: podHostPorts(pod),
   };
@@ -44,8 +49,22 @@ export function makePodInfo(pod: core.Pod): PodInfo {
   return info;
 }
 
+const NO_TAINTS: readonly core.Taint[] = Object.freeze([]);
+
+/** The taint a node that is not Ready counts as carrying (what the node lifecycle controller would add), or undefined when Ready. */
+export function readyTaintOf(node: core.Node): core.Taint | undefined {
+  const ready = findCondition(node.status?.conditions, 'Ready');
+  if (ready?.status === 'True') return undefined;
+  return { key: ready?.status === 'Unknown' ? TAINT_UNREACHABLE : TAINT_NOT_READY, effect: 'NoSchedule' };
+}
+
 export function makeNodeInfo(node: core.Node): NodeInfo {
   const allocatable = toAmounts(node.status?.allocatable ?? node.status?.capacity);
+  const taints = node.spec?.taints ?? [];
+  const filterTaints = taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+  const unschedulable = node.spec?.unschedulable === true;
+  const notReadyTaint = readyTaintOf(node);
+  // One literal with every field, so all NodeInfos share a shape (the per-node loop stays monomorphic).
   return {
     name: node.metadata?.name ?? '',
     node,
@@ -54,6 +73,15 @@ export function makeNodeInfo(node: core.Node): NodeInfo {
     requested: {},
     scoringRequested: { cpu: 0, memory: 0 },
     podCount: 0,
+    allocatableCpu: allocatable['cpu'] ?? 0,
+    allocatableMemory: allocatable['memory'] ?? 0,
+    requestedCpu: 0,
+    requestedMemory: 0,
+    unschedulable,
+    filterTaints: filterTaints.length > 0 ? filterTaints : NO_TAINTS,
+    preferNoScheduleTaints: taints.filter((t) => t.effect === 'PreferNoSchedule').length,
+    notReadyTaint,
+    plain: !unschedulable && filterTaints.length === 0 && !notReadyTaint,
     usedPorts: [],
     ownerCounts: new Map(),
   };
@@ -69,12 +97,21 @@ export function shareOf(info: PodShare): PodShare {
 /** A node object changed: keep the pod totals, refresh what comes from the node. */
 export function withNode(info: NodeInfo, node: core.Node): NodeInfo {
   const fresh = makeNodeInfo(node);
-  return { ...info, node, allocatable: fresh.allocatable, allowedPods: fresh.allowedPods };
+  fresh.requested = info.requested;
+  fresh.scoringRequested = info.scoringRequested;
+  fresh.podCount = info.podCount;
+  fresh.requestedCpu = info.requestedCpu;
+  fresh.requestedMemory = info.requestedMemory;
+  fresh.usedPorts = info.usedPorts;
+  fresh.ownerCounts = info.ownerCounts;
+  return fresh;
 }
 
 /** Adds (sign 1) or removes (sign -1) a pod's share on a node. */
 export function accountPod(info: NodeInfo, pod: PodShare, sign: 1 | -1): void {
   for (const [k, v] of Object.entries(pod.requests)) info.requested[k] = (info.requested[k] ?? 0) + sign * v;
+  info.requestedCpu += sign * (pod.requests['cpu'] ?? 0);
+  info.requestedMemory += sign * (pod.requests['memory'] ?? 0);
   info.scoringRequested.cpu += sign * pod.scoringRequests.cpu;
   info.scoringRequested.memory += sign * pod.scoringRequests.memory;
   info.podCount += sign;

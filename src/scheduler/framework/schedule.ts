@@ -61,13 +61,17 @@ export function schedule(state: Scheduling, pod: PodInfo, nodes: readonly NodeIn
   if (n === 0) return { kind: 'unschedulable', message: fitErrorMessage(0, []), statuses: new Map() };
   const want = numFeasibleNodesToFind(n, profile.percentageOfNodesToScore);
   const filters = profile.filters.filter((f) => !f.skip?.(pod));
+  // On a plain node (Ready, schedulable, untainted: nearly all of them) the cordon, taint and readiness filters pass anyway.
+  const plainFilters = filters.filter((f) => !f.passesPlainNodes);
   const feasible: NodeInfo[] = [];
   const statuses = new Map<string, Status>();
   const start = state.nextStartIndex % n;
   let evaluated = 0;
-  for (; evaluated < n && feasible.length < want; evaluated++) {
-    const node = nodes[(start + evaluated) % n]!;
-    const failed = runFilters(filters, pod, node);
+  // From the start index to the end, then wrapping round (no modulo per node).
+  for (let i = start; evaluated < n && feasible.length < want; evaluated++) {
+    const node = nodes[i]!;
+    if (++i === n) i = 0;
+    const failed = runFilters(node.plain ? plainFilters : filters, pod, node);
     if (failed) statuses.set(node.name, failed);
     else feasible.push(node);
   }
@@ -98,12 +102,16 @@ export function schedule(state: Scheduling, pod: PodInfo, nodes: readonly NodeIn
 /** Weighted sum of every score plugin's normalized score, per feasible node. */
 export function scoreNodes(plugins: readonly ScorePlugin[], pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
   const totals = new Array<number>(nodes.length).fill(0);
-  const scores = new Array<number>(nodes.length);
+  const scores = new Array<number>(nodes.length).fill(0);
   for (const p of plugins) {
-    if (p.skip?.(pod)) continue;
+    if (p.skip?.(pod, nodes)) continue;
     for (let i = 0; i < nodes.length; i++) scores[i] = p.score(pod, nodes[i]!);
     p.normalize?.(pod, scores);
-    for (let i = 0; i < nodes.length; i++) totals[i]! += Math.max(0, Math.min(MAX_NODE_SCORE, scores[i]!)) * p.weight;
+    const w = p.weight;
+    for (let i = 0; i < nodes.length; i++) {
+      const s = scores[i]!;
+      totals[i]! += (s < 0 ? 0 : s > MAX_NODE_SCORE ? MAX_NODE_SCORE : s) * w;
+    }
   }
   return totals;
 }

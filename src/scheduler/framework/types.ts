@@ -51,6 +51,10 @@ export interface PodInfo extends PodShare {
   key: string;
   /** Names of the requested resources (> 0), in the order the fit check reports them: cpu, memory, ephemeral-storage, then the rest. */
   requestNames: string[];
+  /** requests.cpu (millicores) and requests.memory as plain fields, and the other requested names (> 0): the fit check's fast path. */
+  cpuRequest: number;
+  memoryRequest: number;
+  otherRequestNames: string[];
 }
 
 /** A node and what is already placed on it, including pods assumed but not yet seen bound. */
@@ -63,6 +67,22 @@ export interface NodeInfo {
   /** cpu/memory summed with scoring defaults. */
   scoringRequested: { cpu: number; memory: number };
   podCount: number;
+  /**
+   * Derived once per node object (the filters and scores run for every pod on hundreds of nodes):
+   * allocatable cpu (millicores) and memory, what placed pods request of them (kept with `requested`),
+   * spec.unschedulable, the NoSchedule/NoExecute taints, how many PreferNoSchedule taints, and the
+   * taint a node that is not Ready implicitly carries.
+   */
+  allocatableCpu: number;
+  allocatableMemory: number;
+  requestedCpu: number;
+  requestedMemory: number;
+  unschedulable: boolean;
+  filterTaints: readonly core.Taint[];
+  preferNoScheduleTaints: number;
+  notReadyTaint: core.Taint | undefined;
+  /** Ready, not cordoned, no NoSchedule/NoExecute taint: filters marked `passesPlainNodes` need not run. */
+  plain: boolean;
   usedPorts: HostPort[];
   /** Pods per controlling owner uid. */
   ownerCounts: Map<string, number>;
@@ -76,14 +96,16 @@ export interface FilterPlugin {
    * so the per-node loop leaves it out: most pods name no node, select no labels and take no host ports.
    */
   skip?(pod: PodInfo): boolean;
+  /** True when the filter passes every pod on a plain node (see NodeInfo.plain), whatever the pod's tolerations. */
+  passesPlainNodes?: boolean;
 }
 
 export interface ScorePlugin {
   name: string;
   weight: number;
   score(pod: PodInfo, node: NodeInfo): number;
-  /** True when this pod gets the same score on every node, so the score cannot change the choice and is left out. */
-  skip?(pod: PodInfo): boolean;
+  /** True when this pod gets the same score on every one of these feasible nodes, so the score cannot change the choice and is left out. */
+  skip?(pod: PodInfo, nodes: readonly NodeInfo[]): boolean;
   /** Rescales raw scores of all feasible nodes in place to 0..MAX_NODE_SCORE. */
   normalize?(pod: PodInfo, scores: number[]): void;
 }

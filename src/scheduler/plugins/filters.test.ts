@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { core } from '../../api/types.js';
 import { node, nodeInfo, pod, podInfo } from '../framework/fixtures.js';
+import { withNode } from '../framework/nodeinfo.js';
 import type { FilterPlugin, NodeInfo } from '../framework/types.js';
 import { nodeAffinity } from './nodeaffinity.js';
 import { nodeName } from './nodename.js';
@@ -30,6 +31,8 @@ function table(plugin: FilterPlugin, cases: Case[]): void {
         else assert.equal(s.code, c.code ?? 'UnschedulableAndUnresolvable');
         // A filter the scheduler skips for this pod must have passed it.
         if (plugin.skip?.(podInfo(c.pod))) assert.deepEqual(c.want, [], 'skipped for a pod it would refuse');
+        // A filter the scheduler leaves out on plain nodes must pass there.
+        if (plugin.passesPlainNodes && c.node.plain) assert.deepEqual(c.want, [], 'left out on a plain node it would refuse');
       });
     }
   });
@@ -185,5 +188,34 @@ describe('filters skipped per pod (PreFilter Skip)', () => {
     const ported = pod('p');
     ported.spec!.containers[0]!.ports = [{ containerPort: 80, hostPort: 8080 }];
     assert.equal(nodePorts.skip?.(podInfo(ported)), false);
+  });
+});
+
+describe('plain nodes (Ready, schedulable, no NoSchedule/NoExecute taint)', () => {
+  const cases: Array<{ name: string; node: core.Node; plain: boolean }> = [
+    { name: 'ready, untainted', node: node('n'), plain: true },
+    { name: 'PreferNoSchedule taint only', node: node('n', { taints: [{ key: 'x', effect: 'PreferNoSchedule' }] }), plain: true },
+    { name: 'cordoned', node: node('n', { unschedulable: true }), plain: false },
+    { name: 'NoSchedule taint', node: node('n', { taints: [gpuTaint] }), plain: false },
+    { name: 'NoExecute taint', node: node('n', { taints: [{ key: 'd', effect: 'NoExecute' }] }), plain: false },
+    { name: 'Ready=False', node: node('n', { ready: 'False' }), plain: false },
+    { name: 'Ready=Unknown', node: node('n', { ready: 'Unknown' }), plain: false },
+    { name: 'no Ready condition', node: { metadata: { name: 'n' }, spec: {}, status: {} }, plain: false },
+  ];
+  for (const c of cases) it(`${c.name} → plain=${c.plain}`, () => assert.equal(nodeInfo(c.node).plain, c.plain));
+  it('only the cordon, taint and readiness filters are left out on plain nodes', () => {
+    const left = [nodeUnschedulable, nodeName, taintToleration, nodeReady, nodeAffinity, nodePorts, nodeResourcesFit].filter((f) => f.passesPlainNodes).map((f) => f.name);
+    assert.deepEqual(left, ['NodeUnschedulable', 'TaintToleration', 'NodeReady']);
+  });
+  it('a node object that changes (cordon, taint, readiness) is re-derived, keeping its pods', () => {
+    const info = nodeInfo(node('n'), pod('x', { cpu: '1' }));
+    const cordoned = withNode(info, node('n', { unschedulable: true }));
+    assert.equal(cordoned.plain, false);
+    assert.equal(cordoned.unschedulable, true);
+    assert.equal(cordoned.requestedCpu, 1000);
+    assert.equal(cordoned.podCount, 1);
+    const back = withNode(cordoned, node('n'));
+    assert.equal(back.plain, true);
+    assert.equal(back.requested['cpu'], 1000);
   });
 });

@@ -3,40 +3,24 @@
 // freshly failed node is avoided even before the controller has tainted it. The message
 // is the one the taint would give.
 import type { core } from '../../api/types.js';
-import { findCondition } from '../../node/shared/conditions.js';
-import { isTaintTolerated, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../node/shared/taints.js';
-import { type FilterPlugin, SUCCESS, unresolvable } from '../framework/types.js';
+import { isTaintTolerated } from '../../node/shared/taints.js';
+import { type FilterPlugin, type NodeInfo, SUCCESS, unresolvable } from '../framework/types.js';
 import { untoleratedTaintMessage } from './tainttoleration.js';
 
 export const NODE_READY = 'NodeReady';
 
-/**
- * Per node object (informer objects are replaced, never changed in place): the filter runs for
- * every pod on hundreds of nodes, and looking the condition up each time was its main cost.
- */
-const taintByNode = new WeakMap<core.Node, core.Taint | null>();
-
-/** The implicit taint of a node that is not Ready, or undefined when it is Ready. */
-export function notReadyTaint(node: core.Node): core.Taint | undefined {
-  let taint = taintByNode.get(node);
-  if (taint === undefined) {
-    const ready = findCondition(node.status?.conditions, 'Ready');
-    taint = ready?.status === 'True' ? null : { key: ready?.status === 'Unknown' ? TAINT_UNREACHABLE : TAINT_NOT_READY, effect: 'NoSchedule' };
-    taintByNode.set(node, taint);
-  }
-  return taint ?? undefined;
-}
-
-export function fitsNodeReady(pod: core.Pod, node: core.Node): core.Taint | undefined {
-  const taint = notReadyTaint(node);
+/** The NodeInfo's implicit not-ready taint if the pod does not tolerate it (derived once per node object: the filter runs for every pod on hundreds of nodes). */
+export function untoleratedReadyTaint(pod: core.Pod, node: NodeInfo): core.Taint | undefined {
+  const taint = node.notReadyTaint;
   if (!taint || isTaintTolerated(taint, pod.spec?.tolerations)) return undefined;
   return taint;
 }
 
 export const nodeReady: FilterPlugin = {
+  passesPlainNodes: true,
   name: NODE_READY,
   filter: (pod, node) => {
-    const taint = fitsNodeReady(pod.pod, node.node);
+    const taint = untoleratedReadyTaint(pod.pod, node);
     return taint ? unresolvable(NODE_READY, untoleratedTaintMessage(taint)) : SUCCESS;
   },
 };

@@ -24,7 +24,10 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
 /** The same check as insufficientResources without building the reasons (the filter runs on hundreds of nodes per pod). */
 export function fitsResources(pod: PodInfo, node: NodeInfo): boolean {
   if (node.podCount + 1 > node.allowedPods) return false;
-  for (const name of pod.requestNames) {
+  // cpu and memory from plain fields; a zero request is not checked (as requestNames leaves it out).
+  if (pod.cpuRequest > 0 && pod.cpuRequest > node.allocatableCpu - node.requestedCpu) return false;
+  if (pod.memoryRequest > 0 && pod.memoryRequest > node.allocatableMemory - node.requestedMemory) return false;
+  for (const name of pod.otherRequestNames) {
     if (pod.requests[name]! > (node.allocatable[name] ?? 0) - (node.requested[name] ?? 0)) return false;
   }
   return true;
@@ -36,22 +39,13 @@ export const nodeResourcesFit: FilterPlugin = {
 };
 
 /** Fractions of cpu and memory the node would have requested with this pod on it. */
-export function requestedFractions(pod: PodInfo, node: NodeInfo): { cpu: number; memory: number } {
-  const cpuAlloc = node.allocatable['cpu'] ?? 0;
-  const memAlloc = node.allocatable['memory'] ?? 0;
-  return {
-    cpu: cpuAlloc > 0 ? Math.min(1, (node.scoringRequested.cpu + pod.scoringRequests.cpu) / cpuAlloc) : 1,
-    memory: memAlloc > 0 ? Math.min(1, (node.scoringRequested.memory + pod.scoringRequests.memory) / memAlloc) : 1,
-  };
-}
-
 function cpuFraction(pod: PodInfo, node: NodeInfo): number {
-  const alloc = node.allocatable['cpu'] ?? 0;
+  const alloc = node.allocatableCpu;
   return alloc > 0 ? Math.min(1, (node.scoringRequested.cpu + pod.scoringRequests.cpu) / alloc) : 1;
 }
 
 function memoryFraction(pod: PodInfo, node: NodeInfo): number {
-  const alloc = node.allocatable['memory'] ?? 0;
+  const alloc = node.allocatableMemory;
   return alloc > 0 ? Math.min(1, (node.scoringRequested.memory + pod.scoringRequests.memory) / alloc) : 1;
 }
 

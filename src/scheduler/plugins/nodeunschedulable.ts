@@ -13,6 +13,7 @@ export function fitsUnschedulable(pod: core.Pod, node: core.Node): boolean {
 }
 
 export const nodeUnschedulable: FilterPlugin = {
+  passesPlainNodes: true,
   name: NODE_UNSCHEDULABLE,
-  filter: (pod, node) => (fitsUnschedulable(pod.pod, node.node) ? SUCCESS : unresolvable(NODE_UNSCHEDULABLE, ERR_NODE_UNSCHEDULABLE)),
+  filter: (pod, node) => (!node.unschedulable || fitsUnschedulable(pod.pod, node.node) ? SUCCESS : unresolvable(NODE_UNSCHEDULABLE, ERR_NODE_UNSCHEDULABLE)),
 };

@@ -8,7 +8,7 @@ import { preferredAffinityWeight } from './nodeaffinity.js';
 import { balancedAllocationScore, leastAllocatedScore } from './noderesources.js';
 import { normalizeSpread, siblingsOnNode } from './ownerspread.js';
 import { defaultProfile } from './registry.js';
-import { intolerablePreferNoSchedule } from './tainttoleration.js';
+import { intolerablePreferNoSchedule, taintTolerationScore } from './tainttoleration.js';
 
 describe('LeastAllocated', () => {
   const cases = [
@@ -108,6 +108,43 @@ describe('schedule()', () => {
     const nodes = [nodeInfo(node('a')), nodeInfo(node('b')), nodeInfo(node('c'))];
     const r = schedule(state(), podInfo(pod('p', { cpu: '5' })), nodes);
     assert.equal(r.kind === 'unschedulable' && r.message, '0/3 nodes are available: 3 Insufficient cpu.');
+  });
+
+  it('the TaintToleration score is left out only when no feasible node has a PreferNoSchedule taint', () => {
+    const plainNodes = [makeNodeInfo(node('a')), makeNodeInfo(node('b'))];
+    assert.equal(taintTolerationScore.skip?.(podInfo(pod('p')), plainNodes), true);
+    const tainted = [makeNodeInfo(node('a', { taints: [{ key: 'x', effect: 'PreferNoSchedule' }] })), makeNodeInfo(node('b'))];
+    assert.equal(taintTolerationScore.skip?.(podInfo(pod('p')), tainted), false);
+    for (let round = 0; round < 20; round++) {
+      const r = schedule(state(), podInfo(pod('p')), tainted);
+      assert.equal(r.kind === 'scheduled' && r.node, 'b');
+    }
+  });
+
+  it('a cordoned, tainted or not-ready node among plain ones is still filtered', () => {
+    const nodes = [
+      makeNodeInfo(node('cordoned', { unschedulable: true })),
+      makeNodeInfo(node('tainted', { taints: [{ key: 'gpu', effect: 'NoSchedule' }] })),
+      makeNodeInfo(node('down', { ready: 'Unknown' })),
+      makeNodeInfo(node('ok')),
+    ];
+    for (let round = 0; round < 8; round++) {
+      const s = state();
+      s.nextStartIndex = round;
+      const r = schedule(s, podInfo(pod('p')), nodes);
+      assert.equal(r.kind === 'scheduled' && r.node, 'ok');
+    }
+    const none = schedule(state(), podInfo(pod('p', { cpu: '5' })), nodes);
+    assert.equal(
+      none.kind === 'unschedulable' && none.message,
+      "0/4 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {gpu: }, 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 1 node(s) were unschedulable.",
+    );
+  });
+
+  it('a pod with a zero cpu request fits a full node (as Kubernetes: zero requests are not checked)', () => {
+    const full = nodeInfo(node('full', { cpu: '1' }), pod('x', { cpu: '1' }));
+    const r = schedule(state(), podInfo(pod('p', { memory: '1Mi' })), [full]);
+    assert.equal(r.kind === 'scheduled' && r.node, 'full');
   });
 
   it('no nodes at all', () => {

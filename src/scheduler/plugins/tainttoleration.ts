@@ -2,7 +2,7 @@
 // them; PreferNoSchedule taints only lower the node's score.
 import type { core } from '../../api/types.js';
 import { findUntoleratedTaint, isTaintTolerated } from '../../node/shared/taints.js';
-import { defaultNormalize, type FilterPlugin, type ScorePlugin, SUCCESS, unresolvable } from '../framework/types.js';
+import { defaultNormalize, type FilterPlugin, type NodeInfo, type ScorePlugin, SUCCESS, unresolvable } from '../framework/types.js';
 
 export const TAINT_TOLERATION = 'TaintToleration';
 const FILTER_EFFECTS = ['NoSchedule', 'NoExecute'] as const;
@@ -24,9 +24,16 @@ export function intolerablePreferNoSchedule(pod: core.Pod, node: core.Node): num
   return n;
 }
 
+function anyPreferNoSchedule(nodes: readonly NodeInfo[]): boolean {
+  for (const n of nodes) if (n.preferNoScheduleTaints > 0) return true;
+  return false;
+}
+
 export const taintToleration: FilterPlugin = {
+  passesPlainNodes: true,
   name: TAINT_TOLERATION,
   filter: (pod, node) => {
+    if (node.filterTaints.length === 0) return SUCCESS;
     const taint = untoleratedTaint(pod.pod, node.node);
     return taint ? unresolvable(TAINT_TOLERATION, untoleratedTaintMessage(taint)) : SUCCESS;
   },
@@ -35,6 +42,8 @@ export const taintToleration: FilterPlugin = {
 export const taintTolerationScore: ScorePlugin = {
   name: TAINT_TOLERATION,
   weight: 3,
-  score: (pod, node) => intolerablePreferNoSchedule(pod.pod, node.node),
+  score: (pod, node) => (node.preferNoScheduleTaints === 0 ? 0 : intolerablePreferNoSchedule(pod.pod, node.node)),
+  // No PreferNoSchedule taint on any feasible node: every node scores 0.
+  skip: (_pod, nodes) => !anyPreferNoSchedule(nodes),
   normalize: (_pod, scores) => defaultNormalize(scores, true),
 };
