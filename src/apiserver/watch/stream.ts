@@ -9,6 +9,7 @@ import { decodeValue, listPrefix, objectKey, servedJsonOf, type ServedResource }
 import { compileSelectors } from '../selectors.js';
 import { partialMetadata, toTable, type IncludeObject } from '../tables.js';
 import { compactedError, type ObjectService } from '../rest/objects.js';
+import { MatchMemory, metadataOnly } from './selection.js';
 
 export type WatchFormat = { kind: 'json' } | { kind: 'table'; version: string; include: IncludeObject } | { kind: 'partial'; version: string };
 
@@ -55,8 +56,9 @@ function formatKey(f: WatchFormat): string {
   return `t${f.version}${f.include}`;
 }
 
-/** Shared per stored revision: decoded object and encoded event lines. */
+/** Shared per stored revision: decoded object, its metadata alone (label selectors) and encoded event lines. */
 const decodedByKv = new WeakMap<KeyValue, KubeObject>();
+const metadataByKv = new WeakMap<KeyValue, KubeObject>();
 const linesByKv = new WeakMap<KeyValue, Map<string, string>>();
 
 export class WatchEncoder {
@@ -73,6 +75,16 @@ export class WatchEncoder {
       decodedByKv.set(ev.kv, obj);
     }
     return obj;
+  }
+
+  /** What a label selector reads of a put event's object: its metadata, parsed alone when the object itself was not decoded. */
+  metadataOf(ev: StoreEvent): KubeObject {
+    const decoded = decodedByKv.get(ev.kv) ?? metadataByKv.get(ev.kv);
+    if (decoded) return decoded;
+    const meta = this.r.converts ? undefined : metadataOnly(ev.kv.value);
+    if (!meta) return this.objectOf(ev);
+    metadataByKv.set(ev.kv, meta);
+    return meta;
   }
 
   previousOf(ev: StoreEvent): KubeObject | undefined {
@@ -176,6 +188,7 @@ export async function runWatch(
   };
 
   let fromRevision: number;
+  let seeded: Array<[string, number]> | undefined;
   if (initial) {
     let listed;
     try {
@@ -193,6 +206,9 @@ export async function runWatch(
       }
       throw err;
     }
+    if (sel.filtering) {
+      seeded = listed.items.map((obj) => [objectKey(r, obj.metadata?.namespace, obj.metadata?.name ?? ''), Number(obj.metadata?.resourceVersion)]);
+    }
     sink.cork();
     for (const obj of listed.items) sink.write(enc.encode('ADDED', obj, format));
     lastRevision = listed.revision;
@@ -204,6 +220,11 @@ export async function runWatch(
     fromRevision = lastRevision + 1;
   }
   if (closed) return;
+  // Selector watches: whether each key's previous version matched, without decoding it.
+  const memory = new MatchMemory(fromRevision);
+  if (seeded) memory.seedFromList(seeded);
+  // Label selectors read metadata only; field selectors may read spec or status.
+  const labelsOnly = !q.fieldSelector;
 
   const onEvents = (events: StoreEvent[]): void | Promise<void> => {
     if (closed) return;
@@ -214,13 +235,15 @@ export async function runWatch(
       if (!sel.filtering) {
         type = ev.type === 'delete' ? 'DELETED' : ev.kv.createRevision === ev.kv.modRevision ? 'ADDED' : 'MODIFIED';
       } else {
-        const prev = enc.previousOf(ev);
-        const prevMatch = prev !== undefined && sel.matches(prev);
+        let prevMatch = false;
+        if (ev.prevKv) prevMatch = memory.previousMatched(ev.prevKv) ?? sel.matches(enc.previousOf(ev)!);
         if (ev.type === 'delete') {
+          memory.record(ev.kv.key, ev.kv.modRevision, false);
           if (!prevMatch) continue;
           type = 'DELETED';
         } else {
-          const curMatch = sel.matches(enc.objectOf(ev));
+          const curMatch = sel.matches(labelsOnly ? enc.metadataOf(ev) : enc.objectOf(ev));
+          memory.record(ev.kv.key, ev.kv.modRevision, curMatch);
           if (curMatch && prevMatch) type = 'MODIFIED';
           else if (curMatch) type = 'ADDED';
           else if (prevMatch) type = 'DELETED';
