@@ -72,9 +72,23 @@ function agentFor(clientCert: ClientCertificate | undefined): https.Agent {
   return agent;
 }
 
+/** Parsed `<base>/stats/summary` per kubelet, so a round over 1,000 nodes does not parse 1,000 URLs again. */
+const summaryUrls = new Map<string, URL>();
+const MAX_SUMMARY_URLS = 10_000;
+
+function summaryUrl(baseUrl: string): URL {
+  let url = summaryUrls.get(baseUrl);
+  if (!url) {
+    if (summaryUrls.size >= MAX_SUMMARY_URLS) summaryUrls.clear();
+    url = new URL('/stats/summary', baseUrl);
+    summaryUrls.set(baseUrl, url);
+  }
+  return url;
+}
+
 /** Fetches `<baseUrl>/stats/summary`; rejects on non-200, bad JSON or timeout. */
 export function fetchSummary(baseUrl: string, timeoutMs: number, bearerToken?: string, clientCert?: ClientCertificate): Promise<Summary> {
-  const url = new URL('/stats/summary', baseUrl);
+  const url = summaryUrl(baseUrl);
   return new Promise((resolve, reject) => {
     const req = https.get(
       url,
