@@ -9,6 +9,7 @@ describe('storedMetadataJson', () => {
   const cases: Array<{ name: string; text: string; want: string | undefined }> = [
     { name: 'plain', text: '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"app":"x"}},"spec":{}}', want: '{"name":"a","labels":{"app":"x"}}' },
     { name: 'braces and quotes inside strings', text: '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","annotations":{"j":"{\\"k\\":\\"}}\\\\\\"\\"}"}},"spec":{"x":"}"}}', want: '{"name":"a","annotations":{"j":"{\\"k\\":\\"}}\\\\\\"\\"}"}}' },
+    { name: 'multi-byte text', text: '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","annotations":{"note":"日本語 {鯨} 🐋\\"}"}},"spec":{"x":"ü"}}', want: '{"name":"a","annotations":{"note":"日本語 {鯨} 🐋\\"}"}}' },
     { name: 'metadata last', text: '{"apiVersion":"v1","kind":"Pod","metadata":{}}', want: '{}' },
     { name: 'another layout', text: '{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a"}}', want: undefined },
     { name: 'metadata not an object', text: '{"apiVersion":"v1","kind":"Pod","metadata":null}', want: undefined },

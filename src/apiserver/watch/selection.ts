@@ -6,35 +6,52 @@ import type { KeyValue } from '../../storage/store.js';
 
 /** How encodeObjectText lays out stored objects (apiVersion, kind, metadata first); type names hold no quote or backslash. */
 const LEADING_FIELDS = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":/;
+/** Enough of the start of a stored object to hold apiVersion and kind. */
+const LEADING_BYTES = 512;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
 
 /**
- * The JSON text of `metadata` in a stored object's text, found by scanning for the end of its
- * object (braces inside strings skipped), or undefined when the text is not laid out that way.
+ * Where the `metadata` object of a stored object's UTF-8 bytes starts and ends ([start, end)),
+ * found by scanning for the end of its object (braces inside strings skipped), or undefined when
+ * the bytes are not laid out as encodeObjectText writes them. Bytes, not text: quotes, braces and
+ * backslashes are ASCII and never part of a multi-byte UTF-8 sequence, so only the metadata is decoded.
  */
-export function storedMetadataJson(text: string): string | undefined {
-  const m = LEADING_FIELDS.exec(text);
+export function storedMetadataRange(bytes: Uint8Array): [number, number] | undefined {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, LEADING_BYTES)).toString('latin1');
+  const m = LEADING_FIELDS.exec(head);
   if (!m) return undefined;
   const start = m[0].length;
-  if (text.charCodeAt(start) !== 0x7b /* { */) return undefined;
+  if (bytes[start] !== OPEN) return undefined;
   let depth = 0;
   let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i]!;
     if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b) depth++;
-    else if (c === 0x7d /* } */ && --depth === 0) return text.slice(start, i + 1);
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN) depth++;
+    else if (c === CLOSE && --depth === 0) return [start, i + 1];
   }
   return undefined;
 }
 
+/** The JSON text of `metadata` in a stored object's text (see storedMetadataRange). */
+export function storedMetadataJson(text: string): string | undefined {
+  const bytes = Buffer.from(text, 'utf8');
+  const range = storedMetadataRange(bytes);
+  return range ? bytes.toString('utf8', range[0], range[1]) : undefined;
+}
+
 /** An object holding only the stored metadata (enough for label selectors), or undefined (decode it whole). */
 export function metadataOnly(value: Uint8Array): KubeObject | undefined {
-  const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-  const json = storedMetadataJson(text);
-  if (json === undefined) return undefined;
+  const range = storedMetadataRange(value);
+  if (!range) return undefined;
+  const json = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8', range[0], range[1]);
   return { metadata: JSON.parse(json) as KubeObject['metadata'] } as KubeObject;
 }
 
