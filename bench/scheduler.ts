@@ -4,7 +4,7 @@
 // the API as fast as it can from this process, and watches until every one is bound.
 // Also measures the scheduling step alone (no API) as the scheduler's own ceiling.
 //
-//   node dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--concurrency 64] [--controllers '*,-metrics-scraper']
+//   node dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--concurrency 64] [--controllers '*,-metrics-scraper'] [--idle-seconds 15]
 // Prints a table and one JSON line (prefix `BENCH `).
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   const nodeCount = arg('nodes', 1000);
   const podCount = arg('pods', 10_000);
   const concurrency = arg('concurrency', 64);
+  const idleSeconds = arg('idle-seconds', 15);
   const ci = process.argv.indexOf('--controllers');
   const controllers = ci >= 0 ? process.argv[ci + 1]! : '*';
   const ns = 'default';
@@ -102,6 +103,15 @@ async function main(): Promise<void> {
     // nodes, so the timed part starts when every node has metrics (later rounds reuse connections).
     const metricsWarm = await waitForNodeMetrics(client, nodeCount, 60_000);
     const metricsWarmMs = performance.now() - t0;
+    // kujira's CPU while nothing is created (1,000 nodes' lease renewals, a metrics round): the
+    // time-based part of the per-pod figure, which grows when a loaded machine stretches the run.
+    let idleCpuMsPerSecond: number | null = null;
+    if (idleSeconds > 0) {
+      const idleCpu0 = cpuMs(cluster.pid);
+      const idle0 = performance.now();
+      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      idleCpuMsPerSecond = (cpuMs(cluster.pid) - idleCpu0) / ((performance.now() - idle0) / 1000);
+    }
     const idleRss = rssMiB(cluster.pid);
 
     const pods = client.resource(PODS);
@@ -160,6 +170,9 @@ async function main(): Promise<void> {
       createPerSecond: Math.round(podCount / ((created - start) / 1000)),
       /** kujira's CPU time (every component) from the first create to the last pod bound, per pod. */
       serverCpuMsPerPod: Number(serverCpuMsPerPod.toFixed(2)),
+      /** kujira's CPU per second before the pods (idle cluster, --idle-seconds), and the per-pod figure less that rate over the run. */
+      serverIdleCpuMsPerSecond: idleCpuMsPerSecond === null ? null : Math.round(idleCpuMsPerSecond),
+      serverCpuMsPerPodAboveIdle: idleCpuMsPerSecond === null ? null : Number((serverCpuMsPerPod - (idleCpuMsPerSecond * seconds) / podCount).toFixed(2)),
       /** This process's CPU (creating over HTTPS, the watch, the scheduling-step run is before) per pod: it shares the cores. */
       benchCpuMsPerPod: Number(((benchCpu.user + benchCpu.system) / 1000 / podCount).toFixed(2)),
       nodesReadySeconds: Number((nodesReadyMs / 1000).toFixed(2)),
