@@ -315,6 +315,13 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
       podStates.set(key, st);
     }
     if (st.deleting) return;
+    if (st.memory && st.writtenVersion !== undefined && st.writtenVersion === pod.metadata?.resourceVersion) {
+      // The informer shows our own last write and nobody changed the pod since: nothing to render
+      // again (the step that wrote it already set a wake-up for whatever is due next).
+      st.lastWritten = undefined;
+      st.writtenVersion = undefined;
+      return;
+    }
     const behaviour = behaviourOf(pod, { startLatencyMs });
     const ctx: NodeContext = { hostIP: '127.0.0.1', podIP: st.ip, startLatencyMs, terminationMs };
     const r = step(pod, st.memory, behaviour, ctx, now());
