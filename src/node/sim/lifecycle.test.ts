@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { core } from '../../api/types.js';
 import { behaviourOf, parseDuration } from './annotations.js';
-import { type NodeContext, type PodMemory, restartDelayMs, step } from './lifecycle.js';
+import { advanceStep, type NodeContext, type PodMemory, renderStatus, restartDelayMs, step } from './lifecycle.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const ctx: NodeContext = { hostIP: '127.0.0.1', podIP: '10.244.1.5', startLatencyMs: 0, terminationMs: 2000 };
@@ -188,6 +188,22 @@ describe('simulated pod lifecycle', () => {
     assert.equal(step(pod, undefined, b, ctx, T0 + 2000).delete, true);
     pod = { ...base, metadata: { ...base.metadata, deletionGracePeriodSeconds: 1, deletionTimestamp: new Date(T0 + 1000).toISOString() } };
     assert.equal(step(pod, undefined, b, ctx, T0 + 1000).delete, true);
+  });
+
+  it('advanceStep decides without rendering; step is advanceStep plus the rendered status', () => {
+    const pod = mkPod({ 'sim.kujira.io/start-latency': '100ms' });
+    const b = behaviourOf(pod, { startLatencyMs: 0 });
+    const a = advanceStep(pod, undefined, b, ctx, T0);
+    assert.equal(a.status, undefined);
+    assert.equal(a.delete, false);
+    assert.equal(a.wakeAt, T0 + 100);
+    const s = step(pod, undefined, b, ctx, T0);
+    assert.equal(s.wakeAt, T0 + 100);
+    assert.deepEqual(renderStatus(pod, a.memory, b, ctx, T0), s.status);
+    assert.equal(c0(s.status).state?.waiting?.reason, 'ContainerCreating');
+    // A terminating pod keeps its own status: advanceStep hands it back.
+    const dying: core.Pod = { ...pod, metadata: { ...pod.metadata, deletionGracePeriodSeconds: 30, deletionTimestamp: new Date(T0 + 30_000).toISOString() } };
+    assert.equal(advanceStep(dying, undefined, b, ctx, T0).status, dying.status);
   });
 
   it('rebuilds its memory from a pod status (kujira restarted)', () => {

@@ -305,8 +305,16 @@ export function deleteDueAt(pod: core.Pod, terminationMs: number): number | unde
   return requested + Math.min(graceMs, terminationMs);
 }
 
-/** One step for one pod: advance its containers to `now`, render the status, say when to come back. */
-export function step(pod: core.Pod, memory: PodMemory | undefined, b: SimBehaviour, ctx: NodeContext, now: number): SimStep {
+/** What a step decides before rendering: the advanced memory, the next wake-up, deletion, and the status when it is not rendered (a terminating pod keeps its own). */
+export interface SimAdvance {
+  memory: PodMemory;
+  wakeAt?: number;
+  delete: boolean;
+  status?: core.PodStatus;
+}
+
+/** The first half of step(): advance the pod's containers to `now` and say when to come back; rendering is left to the caller (it may not need the status). */
+export function advanceStep(pod: core.Pod, memory: PodMemory | undefined, b: SimBehaviour, ctx: NodeContext, now: number): SimAdvance {
   const mem = memory ?? newMemory(pod, b, now);
   const deleteAt = deleteDueAt(pod, ctx.terminationMs);
   const phaseNow = pod.status?.phase;
@@ -315,9 +323,16 @@ export function step(pod: core.Pod, memory: PodMemory | undefined, b: SimBehavio
     if (finished || now >= deleteAt) return { memory: mem, status: pod.status ?? {}, delete: true };
     return { memory: mem, status: pod.status ?? {}, wakeAt: deleteAt, delete: false };
   }
+  const out: SimAdvance = { memory: mem, delete: false };
   const wake = advance(mem, b, restartPolicyOf(pod), now);
-  const status = renderStatus(pod, mem, b, ctx, now);
-  const out: SimStep = { memory: mem, status, delete: false };
   if (wake !== undefined) out.wakeAt = wake;
+  return out;
+}
+
+/** One step for one pod: advance its containers, render the status, say when to come back. */
+export function step(pod: core.Pod, memory: PodMemory | undefined, b: SimBehaviour, ctx: NodeContext, now: number): SimStep {
+  const a = advanceStep(pod, memory, b, ctx, now);
+  const out: SimStep = { memory: a.memory, status: a.status ?? renderStatus(pod, a.memory, b, ctx, now), delete: a.delete };
+  if (a.wakeAt !== undefined) out.wakeAt = a.wakeAt;
   return out;
 }

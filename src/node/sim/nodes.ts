@@ -24,7 +24,7 @@ import {
 import { findCondition, microTime, rfc3339 } from '../shared/conditions.js';
 import { MinHeap } from '../shared/heap.js';
 import { ANNOTATION_NODE_STOPPED, behaviourOf } from './annotations.js';
-import { type NodeContext, type PodMemory, step } from './lifecycle.js';
+import { advanceStep, type NodeContext, type PodMemory, renderStatus } from './lifecycle.js';
 import { type KubeletEndpoints, startKubeletEndpoints } from './kubelet.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -324,7 +324,8 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     }
     const behaviour = behaviourOf(pod, { startLatencyMs });
     const ctx: NodeContext = { hostIP: '127.0.0.1', podIP: st.ip, startLatencyMs, terminationMs };
-    const r = step(pod, st.memory, behaviour, ctx, now());
+    const at = now();
+    const r = advanceStep(pod, st.memory, behaviour, ctx, at);
     st.memory = r.memory;
     if (r.delete) {
       st.deleting = true;
@@ -342,25 +343,20 @@ export function startSimulatedNodes(args: StartSimulatedNodesArgs): SimulatedNod
     // A state that will be replaced within the coalescing window is not worth a write
     // (a busy kubelet's status manager batches the same way).
     if (r.wakeAt !== undefined && r.wakeAt - now() <= coalesceMs) return;
-    if (st.lastWritten && st.writtenVersion !== undefined && st.writtenVersion === pod.metadata?.resourceVersion && sameRendering(st.lastWritten, r.status)) {
-      // The cache holds our own write and nothing changed since: no need to compare with the server's copy.
-      st.lastWritten = undefined;
-      st.writtenVersion = undefined;
-      return;
-    }
-    if (sameStatus(pod.status, r.status)) {
+    const status = r.status ?? renderStatus(pod, r.memory, behaviour, ctx, at);
+    if (sameStatus(pod.status, status)) {
       // Confirmed by the informer: stop holding our copy (100,000 pods' statuses add up).
       st.lastWritten = undefined;
       st.writtenVersion = undefined;
       return;
     }
-    if (st.lastWritten && sameRendering(st.lastWritten, r.status)) return;
-    st.lastWritten = r.status;
+    if (st.lastWritten && sameRendering(st.lastWritten, status)) return;
+    st.lastWritten = status;
     st.writtenVersion = undefined;
     try {
       // PUT against the cached version: a conflict means a newer one is on its way through the informer.
-      const written = await podsApi.updateStatus(pod.metadata?.namespace, { ...pod, status: r.status });
-      if (st.lastWritten === r.status) st.writtenVersion = written.metadata?.resourceVersion;
+      const written = await podsApi.updateStatus(pod.metadata?.namespace, { ...pod, status });
+      if (st.lastWritten === status) st.writtenVersion = written.metadata?.resourceVersion;
     } catch (err) {
       st.lastWritten = undefined;
       st.writtenVersion = undefined;
