@@ -71,7 +71,17 @@ export function schedule(state: Scheduling, pod: PodInfo, nodes: readonly NodeIn
   for (let i = start; evaluated < n && feasible.length < want; evaluated++) {
     const node = nodes[i]!;
     if (++i === n) i = 0;
-    const failed = runFilters(node.plain ? plainFilters : filters, pod, node);
+    let failed: Status | undefined;
+    if (node.plain) {
+      // Its own call site: for most pods only NodeResourcesFit runs here, so the call stays monomorphic.
+      for (const f of plainFilters) {
+        const s = f.filter(pod, node);
+        if (s.code !== 'Success') {
+          failed = s.plugin ? s : { ...s, plugin: f.name };
+          break;
+        }
+      }
+    } else failed = runFilters(filters, pod, node);
     if (failed) statuses.set(node.name, failed);
     else feasible.push(node);
   }
@@ -105,7 +115,8 @@ export function scoreNodes(plugins: readonly ScorePlugin[], pod: PodInfo, nodes:
   const scores = new Array<number>(nodes.length).fill(0);
   for (const p of plugins) {
     if (p.skip?.(pod, nodes)) continue;
-    for (let i = 0; i < nodes.length; i++) scores[i] = p.score(pod, nodes[i]!);
+    if (p.scoreAll) p.scoreAll(pod, nodes, scores);
+    else for (let i = 0; i < nodes.length; i++) scores[i] = p.score(pod, nodes[i]!);
     p.normalize?.(pod, scores);
     const w = p.weight;
     for (let i = 0; i < nodes.length; i++) {

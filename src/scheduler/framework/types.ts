@@ -104,6 +104,8 @@ export interface ScorePlugin {
   name: string;
   weight: number;
   score(pod: PodInfo, node: NodeInfo): number;
+  /** score() over every node into `out` in one loop (the same numbers, without a call per node). */
+  scoreAll?(pod: PodInfo, nodes: readonly NodeInfo[], out: number[]): void;
   /** True when this pod gets the same score on every one of these feasible nodes, so the score cannot change the choice and is left out. */
   skip?(pod: PodInfo, nodes: readonly NodeInfo[]): boolean;
   /** Rescales raw scores of all feasible nodes in place to 0..MAX_NODE_SCORE. */

@@ -60,5 +60,19 @@ export function balancedAllocationScore(pod: PodInfo, node: NodeInfo): number {
   return Math.floor((1 - std) * MAX_NODE_SCORE);
 }
 
-export const leastAllocated: ScorePlugin = { name: 'NodeResourcesFit', weight: 1, score: leastAllocatedScore };
-export const balancedAllocation: ScorePlugin = { name: 'NodeResourcesBalancedAllocation', weight: 1, score: balancedAllocationScore };
+export const leastAllocated: ScorePlugin = {
+  name: 'NodeResourcesFit',
+  weight: 1,
+  score: leastAllocatedScore,
+  scoreAll: (pod, nodes, out) => {
+    for (let i = 0; i < nodes.length; i++) out[i] = leastAllocatedScore(pod, nodes[i]!);
+  },
+};
+export const balancedAllocation: ScorePlugin = {
+  name: 'NodeResourcesBalancedAllocation',
+  weight: 1,
+  score: balancedAllocationScore,
+  scoreAll: (pod, nodes, out) => {
+    for (let i = 0; i < nodes.length; i++) out[i] = balancedAllocationScore(pod, nodes[i]!);
+  },
+};

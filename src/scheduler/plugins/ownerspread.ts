@@ -23,6 +23,9 @@ export const ownerSpread: ScorePlugin = {
   name: OWNER_SPREAD,
   weight: 2,
   score: siblingsOnNode,
+  scoreAll: (pod, nodes, out) => {
+    for (let i = 0; i < nodes.length; i++) out[i] = siblingsOnNode(pod, nodes[i]!);
+  },
   // A pod without an owner has no siblings: every node scores MAX_NODE_SCORE.
   skip: (pod) => !pod.ownerUid,
   normalize: (_pod, scores) => normalizeSpread(scores),

@@ -74,6 +74,23 @@ describe('NodeAffinity preferred and TaintToleration scores', () => {
   });
 });
 
+describe('scoreAll', () => {
+  it('gives the numbers score() gives, node by node', () => {
+    const nodes = [
+      nodeInfo(node('a'), pod('x', { cpu: '1', memory: '1Gi', owner: 'rs' })),
+      nodeInfo(node('b', { cpu: '8', memory: '2Gi' }), pod('y', { cpu: '500m', owner: 'other' })),
+      nodeInfo(node('c')),
+    ];
+    const p = podInfo(pod('p', { cpu: '250m', memory: '128Mi', owner: 'rs' }));
+    for (const plugin of defaultProfile().scores) {
+      if (!plugin.scoreAll) continue;
+      const out = new Array<number>(nodes.length).fill(-1);
+      plugin.scoreAll(p, nodes, out);
+      assert.deepEqual(out, nodes.map((n) => plugin.score(p, n)), plugin.name);
+    }
+  });
+});
+
 describe('schedule()', () => {
   const state = (): Scheduling => ({ profile: defaultProfile(), nextStartIndex: 0, random: Math.random });
 
