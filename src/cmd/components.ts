@@ -16,6 +16,8 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { startScheduler } from '../scheduler/index.js';
+import { startServiceProxy, type ServiceProxy } from '../proxy/proxier.js';
+import { cidrsOverlap } from '../proxy/rules.js';
 import { parseDuration } from './flags.js';
 
 /** How an in-process component reaches the API server as the cluster admin. */
@@ -205,11 +207,25 @@ export function components(deps: ComponentDeps): Component[] {
             await agent.stop();
             throw err;
           }
-          return agent;
+          // kube-proxy beside the kubelet: cluster IPs reach pods on this machine.
+          let proxy: ServiceProxy | undefined;
+          const serviceCIDR = String(ctx.flags['service-cluster-ip-range']);
+          const podCIDR = agent.containerd.subnet;
+          if (podCIDR && cidrsOverlap(podCIDR, serviceCIDR)) {
+            ctx.log.error('the pod subnet lies inside the service CIDR; cluster IPs are not routed on this node', { podCIDR, serviceCIDR });
+          } else {
+            try {
+              proxy = await startServiceProxy({ client: adminClient(ctx), serviceCIDR, instance: join(ctx.dataDir, 'node'), log: (line) => ctx.log.info(line, { component: 'service-proxy' }) });
+            } catch (err) {
+              ctx.log.error('the service proxy could not start; cluster IPs are not routed on this node', { err: (err as Error).message });
+            }
+          }
+          return { agent, proxy };
         })();
         const stop = async () => {
-          const agent = await starting.catch(() => undefined);
-          await agent?.stop();
+          const started = await starting.catch(() => undefined);
+          await started?.proxy?.stop();
+          await started?.agent.stop();
         };
         // With --runtime containerd the user asked for a real node: failing to start one fails `kujira up`.
         // With auto the API is served at once and the node joins when containerd is up (about 2 s).

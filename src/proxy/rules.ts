@@ -1,0 +1,145 @@
+// kube-proxy's iptables mode, the pure half: from Services and EndpointSlices to the nat-table
+// chains that DNAT a cluster IP and port to one of the ready endpoints, picked at random
+// (`-m statistic --mode random --probability 1/(n-i)`, so each of n endpoints gets 1/n).
+//
+//   <prefix>SERVICES   -d 10.96.0.10/32 -p tcp --dport 8080 → <prefix>S-<hash>   (one per Service port)
+//   <prefix>S-<hash>   statistic 1/3 → E-a; statistic 1/2 → E-b; → E-c            (one per endpoint)
+//   <prefix>E-<hash>   -p tcp -j DNAT --to-destination 10.1.2.5:8080
+//
+// Every chain name carries the instance prefix, so two clusters on one machine never share a chain.
+import { createHash } from 'node:crypto';
+import type { core, discovery } from '../api/types.js';
+
+type Service = core.Service;
+type EndpointSlice = discovery.EndpointSlice;
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export interface Backend {
+  ip: string;
+  port: number;
+}
+
+export interface Portal {
+  /** "namespace/name:portName" as kube-proxy names a service port. */
+  id: string;
+  clusterIP: string;
+  port: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  backends: Backend[];
+}
+
+/** The chain-name prefix of one proxy instance, e.g. "KJ-1a2b3c-" (iptables chain names end at 28 characters). */
+export function chainPrefix(instance: string): string {
+  return `KJ-${createHash('sha256').update(instance).digest('hex').slice(0, 6)}-`;
+}
+
+function hashed(prefix: string, kind: 'S' | 'E', text: string): string {
+  return `${prefix}${kind}-${createHash('sha256').update(text).digest('hex').slice(0, 12).toUpperCase()}`;
+}
+
+/** Loopback endpoints (the API server's own) cannot be DNAT targets for forwarded traffic: left out. */
+function usable(ip: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(ip) && !ip.startsWith('127.');
+}
+
+/**
+ * The portals to program: every port of every Service with a cluster IP, with the ready endpoints
+ * of its EndpointSlices that carry the port of the same name and protocol.
+ */
+export function portals(services: Service[], slices: EndpointSlice[]): Portal[] {
+  const byService = new Map<string, EndpointSlice[]>();
+  for (const s of slices) {
+    const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!name || s.addressType !== 'IPv4') continue;
+    const key = `${s.metadata?.namespace}/${name}`;
+    byService.set(key, [...(byService.get(key) ?? []), s]);
+  }
+  const out: Portal[] = [];
+  for (const svc of services) {
+    const ip = svc.spec?.clusterIP;
+    if (!ip || ip === 'None' || svc.spec?.type === 'ExternalName' || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) continue;
+    const key = `${svc.metadata?.namespace}/${svc.metadata?.name}`;
+    for (const sp of svc.spec?.ports ?? []) {
+      const protocol = (sp.protocol ?? 'TCP').toLowerCase() as Portal['protocol'];
+      const seen = new Set<string>();
+      const backends: Backend[] = [];
+      for (const slice of byService.get(key) ?? []) {
+        const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === (sp.protocol ?? 'TCP'));
+        if (!port?.port) continue;
+        for (const e of slice.endpoints ?? []) {
+          if (e.conditions?.ready === false) continue;
+          const addr = e.addresses?.[0];
+          if (!addr || !usable(addr) || seen.has(`${addr}:${port.port}`)) continue;
+          seen.add(`${addr}:${port.port}`);
+          backends.push({ ip: addr, port: port.port });
+        }
+      }
+      backends.sort((a, b) => `${a.ip}:${a.port}`.localeCompare(`${b.ip}:${b.port}`, 'en', { numeric: true }));
+      out.push({ id: `${key}:${sp.name ?? ''}`, clusterIP: ip, port: sp.port, protocol, backends });
+    }
+  }
+  return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export interface NatRules {
+  /** The top chain the OUTPUT and PREROUTING jumps lead to. */
+  top: string;
+  /** Every chain we want, in order, with its rules (iptables-restore `-A` lines without the `-A <chain>`). */
+  chains: Map<string, string[][]>;
+}
+
+/** The nat chains for these portals. Portals without endpoints get no rule (the filter REJECT answers them). */
+export function natRules(prefix: string, list: Portal[]): NatRules {
+  const top = `${prefix}SERVICES`;
+  const chains = new Map<string, string[][]>([[top, []]]);
+  for (const p of list) {
+    if (p.backends.length === 0) continue;
+    const svcChain = hashed(prefix, 'S', `${p.id}/${p.protocol}`);
+    chains.get(top)!.push(['-d', `${p.clusterIP}/32`, '-p', p.protocol, '-m', 'comment', '--comment', `${p.id} cluster IP`, '-m', p.protocol, '--dport', String(p.port), '-j', svcChain]);
+    const svcRules: string[][] = [];
+    p.backends.forEach((b, i) => {
+      const sep = hashed(prefix, 'E', `${p.id}/${p.protocol}/${b.ip}:${b.port}`);
+      const left = p.backends.length - i;
+      const pick = left > 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', (1 / left).toFixed(10)] : [];
+      svcRules.push(['-m', 'comment', '--comment', `${p.id} -> ${b.ip}:${b.port}`, ...pick, '-j', sep]);
+      chains.set(sep, [['-p', p.protocol, '-m', 'comment', '--comment', `${p.id}`, '-m', p.protocol, '-j', 'DNAT', '--to-destination', `${b.ip}:${b.port}`]]);
+    });
+    chains.set(svcChain, svcRules);
+  }
+  return { top, chains };
+}
+
+function quote(word: string): string {
+  return /^[A-Za-z0-9_./:=,+-]+$/.test(word) ? word : `"${word.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/**
+ * iptables-restore --noflush input: declares (and so flushes) every chain we want and every stale
+ * one of ours, refills the wanted ones and deletes the stale ones. Other chains are not touched.
+ */
+export function restoreInput(rules: NatRules, existingOurs: string[]): string {
+  const lines = ['*nat'];
+  const stale = existingOurs.filter((c) => !rules.chains.has(c));
+  for (const c of [...rules.chains.keys(), ...stale]) lines.push(`:${c} - [0:0]`);
+  for (const [chain, list] of rules.chains) for (const r of list) lines.push(`-A ${chain} ${r.map(quote).join(' ')}`);
+  for (const c of stale) lines.push(`-X ${c}`);
+  lines.push('COMMIT', '');
+  return lines.join('\n');
+}
+
+function cidrBounds(cidr: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr.trim());
+  if (!m) return undefined;
+  const base = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(m[5]));
+  const start = base - (base % size);
+  return [start, start + size - 1];
+}
+
+/** Whether two IPv4 CIDRs share an address (a pod subnet inside the service CIDR would be rejected). */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = cidrBounds(a);
+  const y = cidrBounds(b);
+  return !!x && !!y && x[0] <= y[1] && y[0] <= x[1];
+}
