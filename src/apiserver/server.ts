@@ -41,6 +41,11 @@ export interface ApiServerConfig {
   extraApis?: ExtraApi[];
   /** The service CIDR and node-port range Services draw from (defaults as kubeadm's). */
   serviceNetwork?: ServiceNetworkOptions;
+  /**
+   * How often the `kubernetes` Service, its Endpoints and EndpointSlice are put back as they should be
+   * (recreated when deleted): kube-apiserver's endpoint reconciler runs every 10 s.
+   */
+  kubernetesServiceReconcileMs?: number;
 }
 
 /** An API group served by its own handler rather than the generic registry. */
@@ -101,6 +106,7 @@ export class ApiServer {
   private ready = false;
   private shuttingDown = false;
   private serverAddress = '127.0.0.1:6443';
+  private selfReconcile?: NodeJS.Timeout;
 
   constructor(private readonly cfg: ApiServerConfig) {
     const now = cfg.now ?? (() => new Date());
@@ -134,6 +140,7 @@ export class ApiServer {
 
   stop(): void {
     this.shuttingDown = true;
+    clearInterval(this.selfReconcile);
     this.lifecycle.stop();
     this.serviceAllocator?.stop();
     this.resources.endWatches();
@@ -301,8 +308,20 @@ export class ApiServer {
               setImmediate(() => server.closeAllConnections());
             }),
         };
-        // kube-apiserver's own Service and endpoints, published before anyone is told we are up.
-        this.publishSelf(opts.address, port).finally(() => resolve(running));
+        // kube-apiserver's own Service and endpoints, published before anyone is told we are up, then
+        // kept so: a deleted `kubernetes` Service comes back, with its cluster IP, Endpoints and slice.
+        this.publishSelf(opts.address, port).finally(() => {
+          let busy = false;
+          if (this.serviceAllocator && !this.shuttingDown) {
+            this.selfReconcile = setInterval(() => {
+              if (busy || this.shuttingDown) return;
+              busy = true;
+              void this.publishSelf(opts.address, port).finally(() => (busy = false));
+            }, this.cfg.kubernetesServiceReconcileMs ?? 10_000);
+            this.selfReconcile.unref();
+          }
+          resolve(running);
+        });
       });
     });
   }

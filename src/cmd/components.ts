@@ -16,8 +16,8 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { startScheduler } from '../scheduler/index.js';
-import { startServiceProxy, type ServiceProxy } from '../proxy/proxier.js';
-import { cidrsOverlap } from '../proxy/rules.js';
+import { startNodeProxy } from '../proxy/node.js';
+import { writeServiceNetwork } from '../runtime/cri/containerd.js';
 import { parseDuration } from './flags.js';
 
 /** How an in-process component reaches the API server as the cluster admin. */
@@ -191,10 +191,14 @@ export function components(deps: ComponentDeps): Component[] {
           return { stop: async () => {} };
         }
         localNodeIsReal = true;
+        const serviceCIDR = String(ctx.flags['service-cluster-ip-range']);
+        const nodeDir = join(ctx.dataDir, 'node');
         const starting = (async () => {
+          // Pods get a route to the service CIDR (the proxy below DNATs it).
+          await writeServiceNetwork(nodeDir, serviceCIDR);
           const agent = await startNodeAgent({
             client: adminClient(ctx),
-            dataDir: join(ctx.dataDir, 'node'),
+            dataDir: nodeDir,
             nodeName: hostname().toLowerCase(),
             options: {
               clientCA: ctx.api.caPem, ipMasq: ctx.flags['pod-masquerade'] === true, log: (line) => ctx.log.info(line, { component: 'node-agent' }),
@@ -207,19 +211,11 @@ export function components(deps: ComponentDeps): Component[] {
             await agent.stop();
             throw err;
           }
-          // kube-proxy beside the kubelet: cluster IPs reach pods on this machine.
-          let proxy: ServiceProxy | undefined;
-          const serviceCIDR = String(ctx.flags['service-cluster-ip-range']);
-          const podCIDR = agent.containerd.subnet;
-          if (podCIDR && cidrsOverlap(podCIDR, serviceCIDR)) {
-            ctx.log.error('the pod subnet lies inside the service CIDR; cluster IPs are not routed on this node', { podCIDR, serviceCIDR });
-          } else {
-            try {
-              proxy = await startServiceProxy({ client: adminClient(ctx), serviceCIDR, instance: join(ctx.dataDir, 'node'), log: (line) => ctx.log.info(line, { component: 'service-proxy' }) });
-            } catch (err) {
-              ctx.log.error('the service proxy could not start; cluster IPs are not routed on this node', { err: (err as Error).message });
-            }
-          }
+          // kube-proxy beside the kubelet: cluster IPs and node ports reach pods on this machine.
+          const proxy = await startNodeProxy({
+            client: adminClient(ctx), nodeName: agent.nodeName, serviceCIDR, podCIDR: agent.containerd.subnet, bridge: agent.containerd.bridge,
+            instance: nodeDir, log: (line) => ctx.log.info(line, { component: 'service-proxy' }),
+          });
           return { agent, proxy };
         })();
         const stop = async () => {

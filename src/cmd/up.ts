@@ -75,6 +75,8 @@ async function prepareDataDir(dir: string): Promise<void> {
 export interface StartOptions {
   /** 'none' starts the API server alone, whatever --controllers says (API tests, benchmarks). */
   components?: 'all' | 'none';
+  /** How often the `kubernetes` Service is reconciled (default 10 s, as kube-apiserver); tests shorten it. */
+  kubernetesServiceReconcileMs?: number;
 }
 
 export async function startCluster(given: FlagValues, log: Logger, opts: StartOptions = {}): Promise<Cluster> {
@@ -138,6 +140,7 @@ export async function startCluster(given: FlagValues, log: Logger, opts: StartOp
     kubeletClient: pki.kubeletClient,
     extraApis: [metrics.api],
     serviceNetwork,
+    kubernetesServiceReconcileMs: opts.kubernetesServiceReconcileMs,
   });
   let api: RunningApiServer;
   try {

@@ -1,7 +1,9 @@
 // The I/O half of the proxy: reading our chains with iptables-save, writing them with
-// iptables-restore --noflush, and the few jump rules from the built-in chains, each matching only
-// the service CIDR (no other traffic is ever looked at).
+// iptables-restore --noflush, the few rules in the built-in chains (rules.ts: hostRules), and the
+// route_localnet switch of our own pod bridge.
 import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { JumpRule } from './rules.js';
 
 export interface CommandResult {
   code: number;
@@ -41,12 +43,6 @@ export async function restore(input: string): Promise<void> {
   if (res.code !== 0) throw new Error(`iptables-restore: ${res.stderr.trim()}`);
 }
 
-/** A rule in a built-in chain: table, chain and the rule's words. */
-export interface JumpRule {
-  table: 'nat' | 'filter';
-  chain: string;
-  rule: string[];
-}
 
 export async function ensureJump(j: JumpRule): Promise<void> {
   if ((await run('iptables', ['-w', '-t', j.table, '-C', j.chain, ...j.rule])).code === 0) return;
@@ -57,4 +53,17 @@ export async function ensureJump(j: JumpRule): Promise<void> {
 export async function deleteJump(j: JumpRule): Promise<void> {
   // Every copy, in case an earlier run crashed after adding one.
   for (let i = 0; i < 10; i++) if ((await run('iptables', ['-w', '-t', j.table, '-D', j.chain, ...j.rule])).code !== 0) return;
+}
+
+/** net.ipv4.conf.<iface>.route_localnet, or undefined when the interface does not exist (yet). */
+export async function readRouteLocalnet(iface: string): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/sys/net/ipv4/conf/${iface}/route_localnet`, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeRouteLocalnet(iface: string, value: '0' | '1'): Promise<void> {
+  await writeFile(`/proc/sys/net/ipv4/conf/${iface}/route_localnet`, value);
 }

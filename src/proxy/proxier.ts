@@ -1,13 +1,14 @@
 // The service proxy of a real node (kube-proxy's iptables mode): watches Services and
 // EndpointSlices and keeps the nat table's chains (rules.ts) in step, so a connection to a cluster
-// IP and port reaches one of the Service's ready pods. Only traffic to the service CIDR is ever
-// matched: the jumps from OUTPUT and PREROUTING, the masquerade of DNATed service connections
-// (replies come back through the host, no bridge netfilter needed) and a REJECT for cluster IPs
-// without endpoints, so nothing addressed to the service CIDR leaves the machine.
+// IP and port, or to a node port on 127.0.0.1 or the node's InternalIP, reaches one of the Service's
+// ready pods. The built-in chains only get the rules `hostRules` lists: jumps for the service CIDR and
+// the node-port addresses, the masquerade of connections DNATed from them (replies come back through
+// the host, no bridge netfilter needed), a REJECT for cluster IPs without endpoints, so nothing
+// addressed to the service CIDR leaves the machine, and the loopback guard of our pod bridge.
 import type { discovery } from '../api/types.js';
 import { SERVICES, SharedInformerFactory, type KubeClient, type ResourceType } from '../client/index.js';
-import { deleteJump, ensureJump, existingChains, restore, type JumpRule } from './iptables.js';
-import { chainPrefix, natRules, portals, restoreInput } from './rules.js';
+import { deleteJump, ensureJump, existingChains, readRouteLocalnet, restore, writeRouteLocalnet } from './iptables.js';
+import { chainPrefix, hostRules, localnetBridge, natRules, portals, restoreInput } from './rules.js';
 
 const ENDPOINTSLICES: ResourceType<discovery.EndpointSlice> = Object.freeze({
   group: 'discovery.k8s.io',
@@ -19,8 +20,12 @@ const ENDPOINTSLICES: ResourceType<discovery.EndpointSlice> = Object.freeze({
 
 export interface ServiceProxyOptions {
   client: KubeClient;
-  /** --service-cluster-ip-range: the only destinations the proxy's rules match. */
+  /** --service-cluster-ip-range: the only destinations the proxy's cluster-IP rules match. */
   serviceCIDR: string;
+  /** Where node ports are opened: 127.0.0.1 and the node's InternalIP (see rules.ts: HostNetwork). */
+  nodePortAddresses?: string[];
+  /** The node's own pod bridge (route_localnet is switched on there for 127.0.0.1 node ports). */
+  bridge?: string;
   /** Names this proxy's chains apart from other clusters' on the machine (e.g. the node's data dir). */
   instance: string;
   /** Changes arriving within this window are written in one iptables-restore. */
@@ -34,21 +39,15 @@ export interface ServiceProxy {
   stop(): Promise<void>;
 }
 
-function jumps(prefix: string, cidr: string): JumpRule[] {
-  const top = `${prefix}SERVICES`;
-  const portalsComment = `kujira ${prefix} service portals`;
-  return [
-    { table: 'nat', chain: 'OUTPUT', rule: ['-d', cidr, '-m', 'comment', '--comment', portalsComment, '-j', top] },
-    { table: 'nat', chain: 'PREROUTING', rule: ['-d', cidr, '-m', 'comment', '--comment', portalsComment, '-j', top] },
-    { table: 'nat', chain: 'POSTROUTING', rule: ['-m', 'conntrack', '--ctstate', 'DNAT', '--ctorigdst', cidr, '-m', 'comment', '--comment', `kujira ${prefix} service traffic`, '-j', 'MASQUERADE'] },
-    { table: 'filter', chain: 'OUTPUT', rule: ['-d', cidr, '-m', 'comment', '--comment', `kujira ${prefix} cluster IPs without endpoints`, '-j', 'REJECT'] },
-    { table: 'filter', chain: 'FORWARD', rule: ['-d', cidr, '-m', 'comment', '--comment', `kujira ${prefix} cluster IPs without endpoints`, '-j', 'REJECT'] },
-  ];
-}
-
 export async function startServiceProxy(opts: ServiceProxyOptions): Promise<ServiceProxy> {
   const prefix = chainPrefix(opts.instance);
-  const rules = jumps(prefix, opts.serviceCIDR);
+  const net = { serviceCIDR: opts.serviceCIDR, nodePortAddresses: opts.nodePortAddresses ?? [], bridge: opts.bridge && /^[\w.-]{1,15}$/.test(opts.bridge) ? opts.bridge : undefined };
+  const rules = hostRules(prefix, net);
+  const localnet = localnetBridge(net);
+  // The CNI plugin makes the bridge with the node's first pod, so it is looked for at every sync.
+  const ensureLocalnet = async () => {
+    if (localnet && (await readRouteLocalnet(localnet)) === '0') await writeRouteLocalnet(localnet, '1');
+  };
   const factory = new SharedInformerFactory(opts.client, { onError: (err) => opts.log(`proxy informer: ${(err as Error).message}`) });
   const services = factory.informer(SERVICES);
   const slices = factory.informer(ENDPOINTSLICES);
@@ -67,6 +66,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
     try {
       const want = natRules(prefix, portals(services.cache.list(), slices.cache.list()));
       await restore(restoreInput(want, await existingChains(prefix)));
+      await ensureLocalnet();
     } catch (err) {
       opts.log(`proxy sync failed: ${(err as Error).message}`);
     }
@@ -97,6 +97,8 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Serv
       if (timer) clearTimeout(timer);
       await factory.stop();
       await running;
+      // The bridge is this node's alone: switched back off before the loopback guard goes.
+      if (localnet && (await readRouteLocalnet(localnet)) === '1') await writeRouteLocalnet(localnet, '0').catch(() => {});
       for (const j of rules) await deleteJump(j);
       await restore(restoreInput({ top: '', chains: new Map() }, await existingChains(prefix))).catch((err: unknown) => opts.log(`proxy cleanup: ${(err as Error).message}`));
     },

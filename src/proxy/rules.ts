@@ -5,8 +5,12 @@
 //   <prefix>SERVICES   -d 10.96.0.10/32 -p tcp --dport 8080 → <prefix>S-<hash>   (one per Service port)
 //   <prefix>S-<hash>   statistic 1/3 → E-a; statistic 1/2 → E-b; → E-c            (one per endpoint)
 //   <prefix>E-<hash>   -p tcp -j DNAT --to-destination 10.1.2.5:8080
+//   <prefix>NODEPORTS  -p tcp --dport 30080 → <prefix>S-<hash>                  (one per node port)
+//   <prefix>NODEPORT-MASQ  -p tcp --ctorigdstport 30080 → MASQUERADE            (one per node port)
 //
 // Every chain name carries the instance prefix, so two clusters on one machine never share a chain.
+// `hostRules` lists the few rules in the built-in chains that lead into ours; each matches only the
+// service CIDR, one of the node-port addresses, or loopback traffic arriving on our own pod bridge.
 import { createHash } from 'node:crypto';
 import type { core, discovery } from '../api/types.js';
 
@@ -26,6 +30,8 @@ export interface Portal {
   clusterIP: string;
   port: number;
   protocol: 'tcp' | 'udp' | 'sctp';
+  /** The node port of a NodePort or LoadBalancer Service's port. */
+  nodePort?: number;
   backends: Backend[];
 }
 
@@ -76,27 +82,43 @@ export function portals(services: Service[], slices: EndpointSlice[]): Portal[] 
         }
       }
       backends.sort((a, b) => `${a.ip}:${a.port}`.localeCompare(`${b.ip}:${b.port}`, 'en', { numeric: true }));
-      out.push({ id: `${key}:${sp.name ?? ''}`, clusterIP: ip, port: sp.port, protocol, backends });
+      const exposed = svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
+      out.push({ id: `${key}:${sp.name ?? ''}`, clusterIP: ip, port: sp.port, protocol, ...(exposed && sp.nodePort ? { nodePort: sp.nodePort } : {}), backends });
     }
   }
   return out.sort((a, b) => a.id.localeCompare(b.id));
 }
 
 export interface NatRules {
-  /** The top chain the OUTPUT and PREROUTING jumps lead to. */
+  /** The top chain the OUTPUT and PREROUTING jumps for the service CIDR lead to. */
   top: string;
   /** Every chain we want, in order, with its rules (iptables-restore `-A` lines without the `-A <chain>`). */
   chains: Map<string, string[][]>;
 }
 
-/** The nat chains for these portals. Portals without endpoints get no rule (the filter REJECT answers them). */
+/** The chains that always exist while the proxy runs: the built-in chains' rules jump to them. */
+export function fixedChains(prefix: string): { services: string; nodePorts: string; nodePortMasq: string } {
+  return { services: `${prefix}SERVICES`, nodePorts: `${prefix}NODEPORTS`, nodePortMasq: `${prefix}NODEPORT-MASQ` };
+}
+
+/**
+ * The nat chains for these portals. Portals without endpoints get no rule: their cluster IP is answered
+ * by the filter REJECT, their node port by the kernel (nothing listens there).
+ */
 export function natRules(prefix: string, list: Portal[]): NatRules {
-  const top = `${prefix}SERVICES`;
-  const chains = new Map<string, string[][]>([[top, []]]);
+  const fixed = fixedChains(prefix);
+  const top = fixed.services;
+  const chains = new Map<string, string[][]>([[top, []], [fixed.nodePorts, []], [fixed.nodePortMasq, []]]);
   for (const p of list) {
     if (p.backends.length === 0) continue;
     const svcChain = hashed(prefix, 'S', `${p.id}/${p.protocol}`);
     chains.get(top)!.push(['-d', `${p.clusterIP}/32`, '-p', p.protocol, '-m', 'comment', '--comment', `${p.id} cluster IP`, '-m', p.protocol, '--dport', String(p.port), '-j', svcChain]);
+    if (p.nodePort) {
+      // The same endpoint picks as the cluster IP; every node-port connection is masqueraded (as kube-proxy's
+      // externalTrafficPolicy: Cluster), so the pod's reply returns through this host, whatever the client.
+      chains.get(fixed.nodePorts)!.push(['-p', p.protocol, '-m', 'comment', '--comment', `${p.id} node port`, '-m', p.protocol, '--dport', String(p.nodePort), '-j', svcChain]);
+      chains.get(fixed.nodePortMasq)!.push(['-p', p.protocol, '-m', 'comment', '--comment', `${p.id} node port`, '-m', 'conntrack', '--ctorigdstport', String(p.nodePort), '-j', 'MASQUERADE']);
+    }
     const svcRules: string[][] = [];
     p.backends.forEach((b, i) => {
       const sep = hashed(prefix, 'E', `${p.id}/${p.protocol}/${b.ip}:${b.port}`);
@@ -108,6 +130,89 @@ export function natRules(prefix: string, list: Portal[]): NatRules {
     chains.set(svcChain, svcRules);
   }
   return { top, chains };
+}
+
+/** A rule in a built-in chain: table, chain and the rule's words. */
+export interface JumpRule {
+  table: 'nat' | 'filter';
+  chain: string;
+  rule: string[];
+}
+
+export interface HostNetwork {
+  /** --service-cluster-ip-range. */
+  serviceCIDR: string;
+  /**
+   * Addresses whose node ports are opened: 127.0.0.1 and the node's InternalIP, nothing else (kube-proxy's
+   * --nodeport-addresses). Only addresses of this machine are ever matched (`--dst-type LOCAL`).
+   */
+  nodePortAddresses: string[];
+  /**
+   * The node's pod bridge, when this proxy's node made it. 127.0.0.1 node ports need route_localnet on it
+   * (a DNATed packet from 127.0.0.1 may otherwise not leave through it); the guard below goes with that.
+   */
+  bridge?: string;
+}
+
+/**
+ * The rules in the built-in chains that lead into ours, in the order they are inserted.
+ *
+ * Masquerading: every connection DNATed from a cluster IP or a node port leaves with the host's address
+ * on the pod bridge (kube-proxy with --masquerade-all). That covers the hairpin case kube-proxy marks
+ * with KUBE-MARK-MASQ (pod → its own Service → itself: without it the pod would answer itself from its
+ * own address and drop the reply), and a pod reaching another pod on the same bridge through a cluster
+ * IP, whose reply would otherwise go straight across the bridge, past the conntrack entry that undoes
+ * the DNAT, unless bridge-nf-call-iptables were on; we do not change that host-wide setting.
+ *
+ * Localnet guard: with route_localnet on the bridge, the kernel would also accept packets a pod sends to
+ * 127.0.0.0/8 (CVE-2020-8558); as kube-proxy does, those are dropped unless they belong to a connection
+ * the host opened (the replies of 127.0.0.1 node-port connections).
+ */
+export function hostRules(prefix: string, net: HostNetwork): JumpRule[] {
+  const fixed = fixedChains(prefix);
+  const cidr = net.serviceCIDR;
+  const portals = `kujira ${prefix} service portals`;
+  const rules: JumpRule[] = [
+    { table: 'nat', chain: 'OUTPUT', rule: ['-d', cidr, '-m', 'comment', '--comment', portals, '-j', fixed.services] },
+    { table: 'nat', chain: 'PREROUTING', rule: ['-d', cidr, '-m', 'comment', '--comment', portals, '-j', fixed.services] },
+    { table: 'nat', chain: 'POSTROUTING', rule: ['-m', 'conntrack', '--ctstate', 'DNAT', '--ctorigdst', cidr, '-m', 'comment', '--comment', `kujira ${prefix} service traffic`, '-j', 'MASQUERADE'] },
+    { table: 'filter', chain: 'OUTPUT', rule: ['-d', cidr, '-m', 'comment', '--comment', `kujira ${prefix} cluster IPs without endpoints`, '-j', 'REJECT'] },
+    { table: 'filter', chain: 'FORWARD', rule: ['-d', cidr, '-m', 'comment', '--comment', `kujira ${prefix} cluster IPs without endpoints`, '-j', 'REJECT'] },
+  ];
+  for (const address of nodePortAddressesOf(net)) {
+    const dst = ['-d', `${address}/32`, '-m', 'addrtype', '--dst-type', 'LOCAL', '-m', 'comment', '--comment', `kujira ${prefix} node ports`];
+    rules.push({ table: 'nat', chain: 'OUTPUT', rule: [...dst, '-j', fixed.nodePorts] });
+    // Loopback never arrives from outside: only the host itself connects to 127.0.0.1.
+    if (!isLoopback(address)) rules.push({ table: 'nat', chain: 'PREROUTING', rule: [...dst, '-j', fixed.nodePorts] });
+    rules.push({ table: 'nat', chain: 'POSTROUTING', rule: ['-m', 'conntrack', '--ctstate', 'DNAT', '--ctorigdst', `${address}/32`, '-m', 'comment', '--comment', `kujira ${prefix} node-port traffic`, '-j', fixed.nodePortMasq] });
+  }
+  if (localnetBridge(net)) {
+    rules.push({ table: 'filter', chain: 'INPUT', rule: ['-i', net.bridge!, '-d', '127.0.0.0/8', '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-m', 'comment', '--comment', `kujira ${prefix} no pod traffic to loopback`, '-j', 'DROP'] });
+  }
+  return rules;
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.');
+}
+
+/**
+ * The node-port addresses that can be served: IPv4 ones, and 127.0.0.1 only when our bridge is known
+ * (a foreign runtime's network is not ours to set route_localnet on). Duplicates dropped.
+ */
+export function nodePortAddressesOf(net: HostNetwork): string[] {
+  const out: string[] = [];
+  for (const a of net.nodePortAddresses) {
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(a) || out.includes(a)) continue;
+    if (isLoopback(a) && !net.bridge) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+/** The bridge that needs route_localnet=1 (for 127.x node ports), if any. */
+export function localnetBridge(net: HostNetwork): string | undefined {
+  return net.bridge && nodePortAddressesOf(net).some(isLoopback) ? net.bridge : undefined;
 }
 
 function quote(word: string): string {

@@ -180,3 +180,39 @@ describe('Service allocations across a restart', () => {
     }
   });
 });
+
+describe('The kubernetes Service', () => {
+  it('comes back when deleted, with its cluster IP, Endpoints and EndpointSlice, while the controllers run', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'kujira-svc-'));
+    const flags = parseFlags(upFlags, ['--data-dir', dataDir, '--port', '0', '--runtime', 'simulated', '--service-cluster-ip-range', '10.96.0.0/24']).values;
+    const cluster = await startCluster(flags, silentLogger, { components: 'all', kubernetesServiceReconcileMs: 100 });
+    const index = new ResourceIndex(builtinResources());
+    const services = index.lookup('', 'v1', 'services')!;
+    const endpoints = index.lookup('', 'v1', 'endpoints')!;
+    const slices = index.lookup('discovery.k8s.io', 'v1', 'endpointslices')!;
+    const port = Number(new URL(cluster.api.url).port);
+    const get = (r: typeof services, name = 'kubernetes') => cluster.api.service.get(r, 'default', name).catch(() => undefined);
+    try {
+      const before = await get(services);
+      await cluster.api.service.delete(services, 'default', 'kubernetes', { dryRun: false });
+      const deadline = Date.now() + 10_000;
+      let seen: { ip?: string; ep?: unknown; slice?: unknown } = {};
+      while (Date.now() < deadline) {
+        const [svc, ep, slice] = await Promise.all([get(services), get(endpoints), get(slices)]);
+        seen = {
+          ip: (svc?.spec as { clusterIP?: string } | undefined)?.clusterIP,
+          ep: ep?.subsets,
+          slice: (slice as { endpoints?: unknown } | undefined)?.endpoints,
+        };
+        if (svc && svc.metadata?.uid !== before?.metadata?.uid && seen.ep && seen.slice) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(seen.ip, '10.96.0.1');
+      assert.deepEqual(seen.ep, [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port, protocol: 'TCP' }] }]);
+      assert.deepEqual(seen.slice, [{ addresses: ['127.0.0.1'], conditions: { ready: true } }]);
+    } finally {
+      await cluster.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
