@@ -73,7 +73,7 @@ export async function agent(argv: string[]): Promise<number> {
   const nodeName = String(values.name) || hostname().toLowerCase();
   const dataDir = resolve(expandHome(String(values['data-dir'])));
   agentHeap();
-  const { DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions } = await import('../node/agent/index.js');
+  const { DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions, startHeapTrimmer } = await import('../node/agent/index.js');
   let node: NodeAgent | undefined;
   try {
     node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, options: {
@@ -91,8 +91,10 @@ export async function agent(argv: string[]): Promise<number> {
   }
   process.stdout.write(`kujira: node ${nodeName} joined ${String(values.server)}\n`);
   const joined = node;
+  // The agent is this process's only tenant: after a burst of pods, its heap is compacted back to what is live.
+  const heapTrimmer = startHeapTrimmer();
   await new Promise<void>((done) => {
-    const onSignal = () => void joined.stop().finally(done);
+    const onSignal = () => void joined.stop().finally(() => { heapTrimmer.stop(); done(); });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });

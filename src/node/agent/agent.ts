@@ -264,12 +264,22 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     for (const uid of changed) if (uid) workers.get(uid)?.kick();
   });
   // Log rotation: running containers only (the runtime reopens their file), one after another.
+  // A container's log path never changes: asked once, not every round for every container.
+  const logPaths = new Map<string, string>();
   every(options.containerLogMonitorIntervalMs ?? 10_000, async () => {
-    for (const c of await runtime.listContainers()) {
-      if (c.state !== 'running' || c.labels[LABEL_NODE] !== nodeName) continue;
-      const st = await runtime.containerStatus(c.id);
-      if (!st?.logPath) continue;
-      await rotateContainerLog(runtime, c.id, st.logPath, logRotation, new Date(clock.now()))
+    const running = (await runtime.listContainers()).filter((c) => c.state === 'running' && c.labels[LABEL_NODE] === nodeName);
+    const ids = new Set(running.map((c) => c.id));
+    for (const id of logPaths.keys()) if (!ids.has(id)) logPaths.delete(id);
+    for (const c of running) {
+      let logPath = logPaths.get(c.id);
+      if (logPath === undefined) {
+        const st = await runtime.containerStatus(c.id);
+        if (!st) continue;
+        logPath = st.logPath;
+        logPaths.set(c.id, logPath);
+      }
+      if (!logPath) continue;
+      await rotateContainerLog(runtime, c.id, logPath, logRotation, new Date(clock.now()))
         .catch((err: Error) => log(`log rotation of ${c.name} (${c.id.slice(0, 12)}): ${err.message}`));
     }
   });

@@ -172,7 +172,7 @@ export class PodWorker {
       return;
     }
     const { runtime } = this.host;
-    const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === this.uid);
+    const sandboxes = (await runtime.listSandboxes({ labels: { [LABEL_POD_UID]: this.uid } })).filter((s) => s.uid === this.uid);
     let sandbox: SandboxInfo | undefined = sandboxes.filter((s) => s.state === 'ready').sort((a, b) => b.attempt - a.attempt)[0];
     const sandboxSpecFor = (attempt: number) => this.sandboxSpec(attempt);
 
@@ -201,7 +201,7 @@ export class PodWorker {
       }
       try {
         const id = await runtime.runSandbox(sandboxSpecFor(attempt));
-        sandbox = (await runtime.listSandboxes()).find((s) => s.id === id);
+        sandbox = (await runtime.listSandboxes({ labels: { [LABEL_POD_UID]: this.uid } })).find((s) => s.id === id);
         if (attempt > 0) this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       } catch (err) {
         this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -611,7 +611,7 @@ export class PodWorker {
       ? Math.min(this.graceSeconds(), MINIMUM_GRACE_SECONDS)
       : Math.max(pod.metadata?.deletionGracePeriodSeconds ?? this.graceSeconds(), 0);
     const deadline = this.host.clock.now() + grace * 1000;
-    const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === this.uid);
+    const sandboxes = (await runtime.listSandboxes({ labels: { [LABEL_POD_UID]: this.uid } })).filter((s) => s.uid === this.uid);
     for (const sb of sandboxes) {
       const containers = await runtime.listContainers({ sandboxId: sb.id });
       const podIP = (await runtime.sandboxStatus(sb.id))?.ips[0] ?? '';
