@@ -92,7 +92,7 @@ export async function agent(argv: string[]): Promise<number> {
   process.stdout.write(`kujira: node ${nodeName} joined ${String(values.server)}\n`);
   const joined = node;
   // The agent is this process's only tenant: after a burst of pods, its heap is compacted back to what is live.
-  const heapTrimmer = startHeapTrimmer();
+  const heapTrimmer = startHeapTrimmer(() => joined.busy());
   await new Promise<void>((done) => {
     const onSignal = () => void joined.stop().finally(() => { heapTrimmer.stop(); done(); });
     process.once('SIGINT', onSignal);

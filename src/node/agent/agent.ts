@@ -72,6 +72,8 @@ export interface NodeAgent {
   readonly kubeletPort: number;
   readonly containerd: ContainerdHandle;
   readonly runtime: CriRuntime;
+  /** Some pod worker is syncing its pod (starting, stopping, reporting). */
+  busy(): boolean;
   /**
    * Stops the agent. By default every pod's containers, sandboxes, volumes and cgroups go too, and the
    * private containerd with its bridge and firewall rule. keepRuntime leaves containerd and the pods running
@@ -290,6 +292,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
 
   return {
     nodeName, kubeletPort: endpoint.port, containerd, runtime,
+    busy: () => { for (const w of workers.values()) if (w.syncing) return true; return false; },
     async stop(stopOptions = {}) {
       stopping = true;
       for (const t of timers) t.cancel();

@@ -6,26 +6,25 @@
 // for a 30–100 ms collection every few seconds (measured with bench/pods, docs/benchmarks.md).
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { performance } from 'node:perf_hooks';
 
 export interface HeapTrimSettings {
-  /** How often the heap and the event loop's load are looked at (ms). */
+  /** How often the heap is looked at (ms). */
   intervalMs: number;
   /** Collect when the heap has grown this many bytes over its size after the last collection. */
   growthBytes: number;
-  /** Only when the event loop was busy less than this fraction of the last interval (not mid-burst). */
-  maxBusyFraction: number;
 }
 
-export const DEFAULT_HEAP_TRIM: HeapTrimSettings = { intervalMs: 1000, growthBytes: 2 ** 20, maxBusyFraction: 0.5 };
+export const DEFAULT_HEAP_TRIM: HeapTrimSettings = { intervalMs: 1000, growthBytes: 2 ** 20 };
 
 /**
- * Whether to collect now. Worked example with the defaults: after the last collection the heap was 10.7 MB;
- * a burst takes it to 17.5 MB while the loop is 81 % busy: wait; a second later the loop is 8 % busy:
- * 17.5 > 10.7 + 1, collect (back to 11 MB). Probing 50 pods then grows it by ~1 MB in 2–7 s.
+ * Whether to collect now: the heap has grown and no pod is being worked on (a collection pauses the agent
+ * for 30–100 ms, more on a loaded machine: not while a pod is being started or its status written).
+ * Worked example with the defaults: after the last collection the heap was 10.7 MB; a burst takes it to
+ * 17.5 MB while pods start: wait; once the last pod worker is done: 17.5 > 10.7 + 1, collect (back to
+ * 11 MB). Probing 50 pods then grows it by ~1 MB in 2–7 s.
  */
-export function shouldTrimHeap(heapBytes: number, heapAfterLastTrim: number, busyFraction: number, settings: HeapTrimSettings): boolean {
-  return busyFraction <= settings.maxBusyFraction && heapBytes > heapAfterLastTrim + settings.growthBytes;
+export function shouldTrimHeap(heapBytes: number, heapAfterLastTrim: number, podsBusy: boolean, settings: HeapTrimSettings): boolean {
+  return !podsBusy && heapBytes > heapAfterLastTrim + settings.growthBytes;
 }
 
 type FullGc = () => void;
@@ -65,18 +64,17 @@ export interface HeapTrimmer {
   stop(): void;
 }
 
-/** Watches the heap every intervalMs and runs a full collection when shouldTrimHeap says so. Meant for the agent's own process. */
-export function startHeapTrimmer(settings: HeapTrimSettings = DEFAULT_HEAP_TRIM): HeapTrimmer {
+/**
+ * Looks at the heap every intervalMs and runs a compacting collection when shouldTrimHeap says so.
+ * Meant for a process that is the agent alone (`kujira agent`); podsBusy tells whether pods are being worked on.
+ */
+export function startHeapTrimmer(podsBusy: () => boolean, settings: HeapTrimSettings = DEFAULT_HEAP_TRIM): HeapTrimmer {
   const gc = compactingGc();
   let trims = 0;
   // Zero: the first quiet tick collects what starting and joining left behind.
   let heapAfterLastTrim = 0;
-  let lastLoop = performance.eventLoopUtilization();
   const timer = gc && setInterval(() => {
-    const loop = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(loop, lastLoop).utilization;
-    lastLoop = loop;
-    if (!shouldTrimHeap(getHeapStatistics().total_heap_size, heapAfterLastTrim, busy, settings)) return;
+    if (!shouldTrimHeap(getHeapStatistics().total_heap_size, heapAfterLastTrim, podsBusy(), settings)) return;
     gc();
     trims++;
     heapAfterLastTrim = getHeapStatistics().total_heap_size;

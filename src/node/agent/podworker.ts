@@ -155,6 +155,11 @@ export class PodWorker {
     }
   }
 
+  /** A sync is under way (or queued right behind one). */
+  get syncing(): boolean {
+    return this.running;
+  }
+
   private get podRef() {
     return { name: this.pod.metadata?.name ?? '', namespace: this.pod.metadata?.namespace ?? 'default', uid: this.uid };
   }
