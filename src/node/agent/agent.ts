@@ -17,7 +17,7 @@ import { machineFacts, registerNode, renewLease, updateNodeStatus, type NodeIden
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, podDirOf, type PodWorkerHost } from './podworker.js';
 import { podCgroupCandidates } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
-import type { EnvSources } from './translate.js';
+import { containerFieldPath, type EnvSources } from './translate.js';
 import { startEndpoint, type RunningEndpoint } from './server.js';
 import { tearDownPodDir } from './volumes.js';
 import { DEFAULT_LOG_ROTATION, rotateContainerLog, validateLogRotation, type LogRotationPolicy } from './logrotation.js';
@@ -119,8 +119,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     runtime, clock,
     changed: (uid) => workers.get(uid)?.kick(),
     failed: (pod, container, kind, message) => {
-      events.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', ProbeManager.eventMessage(kind, message));
-      void container;
+      events.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', ProbeManager.eventMessage(kind, message), containerFieldPath(pod, container.name));
     },
   });
 
