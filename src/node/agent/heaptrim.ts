@@ -6,25 +6,29 @@
 // for a 30–100 ms collection every few seconds (measured with bench/pods, docs/benchmarks.md).
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { performance } from 'node:perf_hooks';
 
 export interface HeapTrimSettings {
   /** How often the heap is looked at (ms). */
   intervalMs: number;
   /** Collect when the heap has grown this many bytes over its size after the last collection. */
   growthBytes: number;
+  /** Pods being worked on defer a collection by at most this long (ms) once the heap has grown. */
+  maxDeferMs: number;
 }
 
-export const DEFAULT_HEAP_TRIM: HeapTrimSettings = { intervalMs: 1000, growthBytes: 2 ** 20 };
+export const DEFAULT_HEAP_TRIM: HeapTrimSettings = { intervalMs: 1000, growthBytes: 2 ** 20, maxDeferMs: 5000 };
 
 /**
- * Whether to collect now: the heap has grown and no pod is being worked on (a collection pauses the agent
- * for 30–100 ms, more on a loaded machine: not while a pod is being started or its status written).
+ * Whether to collect now: the heap has grown, and no pod is being worked on (a collection pauses the agent
+ * for 30–100 ms, more on a loaded machine: preferably not while a pod is being started or its status
+ * written) or it has waited maxDeferMs for that (pods keep a busy node's workers going for long stretches).
  * Worked example with the defaults: after the last collection the heap was 10.7 MB; a burst takes it to
- * 17.5 MB while pods start: wait; once the last pod worker is done: 17.5 > 10.7 + 1, collect (back to
- * 11 MB). Probing 50 pods then grows it by ~1 MB in 2–7 s.
+ * 17.5 MB while pods start: wait; once the last pod worker is done (or 5 s on): 17.5 > 10.7 + 1, collect
+ * (back to 11 MB). Probing 50 pods then grows it by ~1 MB in 2–7 s.
  */
-export function shouldTrimHeap(heapBytes: number, heapAfterLastTrim: number, podsBusy: boolean, settings: HeapTrimSettings): boolean {
-  return !podsBusy && heapBytes > heapAfterLastTrim + settings.growthBytes;
+export function shouldTrimHeap(heapBytes: number, heapAfterLastTrim: number, podsBusy: boolean, grownForMs: number, settings: HeapTrimSettings): boolean {
+  return heapBytes > heapAfterLastTrim + settings.growthBytes && (!podsBusy || grownForMs >= settings.maxDeferMs);
 }
 
 type FullGc = () => void;
@@ -73,10 +77,17 @@ export function startHeapTrimmer(podsBusy: () => boolean, settings: HeapTrimSett
   let trims = 0;
   // Zero: the first quiet tick collects what starting and joining left behind.
   let heapAfterLastTrim = 0;
+  // Since when the heap has been over the allowance (for maxDeferMs).
+  let grownSince: number | undefined;
   const timer = gc && setInterval(() => {
-    if (!shouldTrimHeap(getHeapStatistics().total_heap_size, heapAfterLastTrim, podsBusy(), settings)) return;
+    const heap = getHeapStatistics().total_heap_size;
+    const now = performance.now();
+    if (heap <= heapAfterLastTrim + settings.growthBytes) grownSince = undefined;
+    else grownSince ??= now;
+    if (!shouldTrimHeap(heap, heapAfterLastTrim, podsBusy(), now - (grownSince ?? now), settings)) return;
     gc();
     trims++;
+    grownSince = undefined;
     heapAfterLastTrim = getHeapStatistics().total_heap_size;
   }, settings.intervalMs);
   timer?.unref();
