@@ -81,7 +81,7 @@ export async function agent(argv: string[]): Promise<number> {
   const nodeName = String(values.name) || hostname().toLowerCase();
   const dataDir = resolve(expandHome(String(values['data-dir'])));
   agentHeap();
-  const { DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions } = await import('../node/agent/index.js');
+  const { DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions, startHeapTrimmer } = await import('../node/agent/index.js');
   const { KubeClient } = await import('../client/index.js');
   const { writeServiceNetwork } = await import('../runtime/cri/containerd.js');
   const { startNodeProxy } = await import('../proxy/node.js');
@@ -111,8 +111,10 @@ export async function agent(argv: string[]): Promise<number> {
   }
   process.stdout.write(`kujira: node ${nodeName} joined ${String(values.server)}\n`);
   const joined = node;
+  // The agent is this process's only tenant: after a burst of pods, its heap is compacted back to what is live.
+  const heapTrimmer = startHeapTrimmer(() => joined.busy());
   await new Promise<void>((done) => {
-    const onSignal = () => void (proxy?.stop() ?? Promise.resolve()).catch(() => {}).then(() => joined.stop()).finally(done);
+    const onSignal = () => void (proxy?.stop() ?? Promise.resolve()).catch(() => {}).then(() => joined.stop()).finally(() => { heapTrimmer.stop(); done(); });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });

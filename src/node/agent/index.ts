@@ -17,6 +17,7 @@ export { collectUsage } from './server.js';
 export type { UsageSummary } from './server.js';
 export { importImageArchive, ensureBuiltinImages, DEMO_IMAGE, PAUSE_IMAGE } from '../../runtime/cri/images.js';
 export { startContainerd } from '../../runtime/cri/containerd.js';
+export { startHeapTrimmer } from './heaptrim.js';
 
 /**
  * `kujira agent --server URL --token T [--name NODE]`: joins another machine's API server as a node.
