@@ -81,7 +81,7 @@ export async function agent(argv: string[]): Promise<number> {
   const nodeName = String(values.name) || hostname().toLowerCase();
   const dataDir = resolve(expandHome(String(values['data-dir'])));
   agentHeap();
-  const { DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions, startHeapTrimmer } = await import('../node/agent/index.js');
+  const { AGENT_API_CONNECTIONS, DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions, startHeapTrimmer } = await import('../node/agent/index.js');
   const { KubeClient } = await import('../client/index.js');
   const { writeServiceNetwork } = await import('../runtime/cri/containerd.js');
   const { startNodeProxy } = await import('../proxy/node.js');
@@ -90,7 +90,8 @@ export async function agent(argv: string[]): Promise<number> {
   let proxy: ServiceProxy | undefined;
   try {
     await writeServiceNetwork(dataDir, serviceCIDR);
-    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, options: {
+    const client = new KubeClient({ server: String(values.server), token: String(values.token), ca: caPem, insecureSkipTLSVerify: !caPem, userAgent: `kujira-agent/${nodeName}`, maxConnections: AGENT_API_CONNECTIONS });
+    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, client, options: {
       ipMasq: values['pod-masquerade'] === true,
       ...logRotationOptions(String(values['container-log-max-size']), Number(values['container-log-max-files'])),
     } });
@@ -99,8 +100,7 @@ export async function agent(argv: string[]): Promise<number> {
       await node?.stop();
       throw err;
     });
-    // kube-proxy beside the kubelet, as on `kujira up`'s own node.
-    const client = new KubeClient({ server: String(values.server), token: String(values.token), ca: caPem, insecureSkipTLSVerify: !caPem, userAgent: `kujira-proxy/${nodeName}` });
+    // kube-proxy beside the kubelet, as on `kujira up`'s own node; one API client (and connection pool) for both.
     proxy = await startNodeProxy({
       client, nodeName, serviceCIDR, podCIDR: node.containerd.subnet, bridge: node.containerd.bridge, instance: dataDir,
       log: (line) => process.stderr.write(`[service-proxy ${nodeName}] ${line}\n`),
