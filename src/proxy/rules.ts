@@ -11,6 +11,7 @@
 // Every chain name carries the instance prefix, so two clusters on one machine never share a chain.
 // `hostRules` lists the few rules in the built-in chains that lead into ours; each matches only the
 // service CIDR, one of the node-port addresses, or loopback traffic arriving on our own pod bridge.
+import { compareAddresses, compareStrings } from '../api/compare.js';
 import { createHash } from 'node:crypto';
 import type { core, discovery } from '../api/types.js';
 
@@ -81,12 +82,12 @@ export function portals(services: Service[], slices: EndpointSlice[]): Portal[] 
           backends.push({ ip: addr, port: port.port });
         }
       }
-      backends.sort((a, b) => `${a.ip}:${a.port}`.localeCompare(`${b.ip}:${b.port}`, 'en', { numeric: true }));
+      backends.sort((a, b) => compareAddresses(`${a.ip}:${a.port}`, `${b.ip}:${b.port}`));
       const exposed = svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
       out.push({ id: `${key}:${sp.name ?? ''}`, clusterIP: ip, port: sp.port, protocol, ...(exposed && sp.nodePort ? { nodePort: sp.nodePort } : {}), backends });
     }
   }
-  return out.sort((a, b) => a.id.localeCompare(b.id));
+  return out.sort((a, b) => compareStrings(a.id, b.id));
 }
 
 export interface NatRules {

@@ -20,10 +20,10 @@ const addr = (name: string, ip: string) => ({ ip, nodeName: 'node-1', targetRef:
 test('desired endpoints: a table of services and pods', () => {
   const cases: Array<{ name: string; svc: core.Service; pods: core.Pod[]; subsets: core.EndpointSubset[]; labels?: Record<string, string> }> = [
     {
-      name: 'ready pods in addresses, sorted by IP, with the target port',
+      name: 'ready pods in addresses, sorted by IP as a string (as Kubernetes does), with the target port',
       svc: svc({ ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] }),
-      pods: [pod('b', '10.0.0.10'), pod('a', '10.0.0.9')],
-      subsets: [{ addresses: [addr('a', '10.0.0.9'), addr('b', '10.0.0.10')], ports: [{ port: 8080, protocol: 'TCP' }] }],
+      pods: [pod('a', '10.0.0.9'), pod('b', '10.0.0.10')],
+      subsets: [{ addresses: [addr('b', '10.0.0.10'), addr('a', '10.0.0.9')], ports: [{ port: 8080, protocol: 'TCP' }] }],
     },
     {
       name: 'a not-ready pod sits in notReadyAddresses',
@@ -35,7 +35,7 @@ test('desired endpoints: a table of services and pods', () => {
       name: 'publishNotReadyAddresses lists every pod as ready, terminating ones too',
       svc: svc({ publishNotReadyAddresses: true, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] }),
       pods: [pod('a', '10.0.0.9', { ready: false }), pod('b', '10.0.0.10', { deleting: true })],
-      subsets: [{ addresses: [addr('a', '10.0.0.9'), addr('b', '10.0.0.10')], ports: [{ port: 8080, protocol: 'TCP' }] }],
+      subsets: [{ addresses: [addr('b', '10.0.0.10'), addr('a', '10.0.0.9')], ports: [{ port: 8080, protocol: 'TCP' }] }],
     },
     {
       name: 'relabelled, unscheduled-without-IP, terminating and finished pods are out',

@@ -5,6 +5,7 @@
 //
 //   Service ports http→8080, metrics→"metrics"; pods a (ready, metrics=9090), b (not ready, 9090)
 //   → [{ addresses: [a], notReadyAddresses: [b], ports: [http 8080, metrics 9090] }]
+import { compareAddresses, compareStrings } from '../../api/compare.js';
 import type { core } from '../../api/types.js';
 import { HEADLESS_LABEL, isPodReady, podHostname, podReference, serviceSelects, shouldPodBeInEndpoints, targetPortOn } from '../runtime/services.js';
 
@@ -28,8 +29,9 @@ function address(pod: Pod, svc: Service): EndpointAddress {
   return a;
 }
 
-function compareAddresses(a: EndpointAddress, b: EndpointAddress): number {
-  return a.ip.localeCompare(b.ip, 'en', { numeric: true }) || (a.targetRef?.uid ?? '').localeCompare(b.targetRef?.uid ?? '');
+function compareEndpointAddresses(a: EndpointAddress, b: EndpointAddress): number {
+  // As Kubernetes orders them (LessEndpointAddress): the IP as a string, then the target UID.
+  return compareStrings(a.ip, b.ip) || compareStrings(a.targetRef?.uid ?? '', b.targetRef?.uid ?? '');
 }
 
 function portKey(p: EndpointPort): string {
@@ -76,7 +78,7 @@ export function desiredEndpoints(svc: Service, pods: Pod[]): DesiredEndpoints {
   // Ports reached by exactly the same addresses share a subset.
   const subsets = new Map<string, EndpointSubset>();
   for (const { port, addrs } of byPort.values()) {
-    const members = [...addrs.values()].sort((x, y) => compareAddresses(x.addr, y.addr));
+    const members = [...addrs.values()].sort((x, y) => compareEndpointAddresses(x.addr, y.addr));
     const key = members.map((m) => `${m.addr.ip}/${m.addr.targetRef?.uid ?? ''}/${m.ready}`).join(',');
     let ss = subsets.get(key);
     if (!ss) {
@@ -90,8 +92,8 @@ export function desiredEndpoints(svc: Service, pods: Pod[]): DesiredEndpoints {
     if (port) (ss.ports ??= []).push(port);
   }
   const out = [...subsets.values()];
-  for (const ss of out) ss.ports?.sort((a, b) => portKey(a).localeCompare(portKey(b)));
-  out.sort((a, b) => firstIP(a).localeCompare(firstIP(b), 'en', { numeric: true }));
+  for (const ss of out) ss.ports?.sort((a, b) => compareStrings(portKey(a), portKey(b)));
+  out.sort((a, b) => compareAddresses(firstIP(a), firstIP(b)));
   return { labels: endpointsLabels(svc), subsets: out };
 }
 

@@ -3,6 +3,7 @@
 // maxEndpointsPerSlice (100, Kubernetes' default); an endpoint stays in the slice it is in, new
 // ones fill slices with room before new slices are made, and a Service with no endpoints keeps
 // one empty placeholder slice, as Kubernetes does.
+import { compareStrings } from '../../api/compare.js';
 import type { core, discovery, OwnerReference } from '../../api/types.js';
 import { deepEqual } from '../runtime/equal.js';
 import { HEADLESS_LABEL, isPodReady, podHostname, podReference, serviceSelects, shouldPodBeInEndpoints, targetPortOn } from '../runtime/services.js';
@@ -85,7 +86,7 @@ export function desiredEndpointsByPorts(svc: Service, pods: Pod[]): Map<string, 
     if (!group) out.set(key, (group = { ports, endpoints: [] }));
     group.endpoints.push(podToEndpoint(pod, svc));
   }
-  for (const g of out.values()) g.endpoints.sort((a, b) => (a.targetRef?.name ?? '').localeCompare(b.targetRef?.name ?? ''));
+  for (const g of out.values()) g.endpoints.sort((a, b) => compareStrings(a.targetRef?.name ?? '', b.targetRef?.name ?? ''));
   return out;
 }
 
@@ -109,7 +110,7 @@ export function planSlices(svc: Service, pods: Pod[], existing: EndpointSlice[],
   const desired = desiredEndpointsByPorts(svc, pods);
   const labels = sliceLabels(svc);
   const ownerRef = serviceOwnerRef(svc);
-  const sorted = [...existing].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const sorted = [...existing].sort((a, b) => compareStrings(a.metadata?.name ?? '', b.metadata?.name ?? ''));
   const keptSlices: EndpointSlice[] = [];
 
   for (const [key, group] of desired) {
@@ -136,7 +137,7 @@ export function planSlices(svc: Service, pods: Pod[], existing: EndpointSlice[],
     for (const s of slices) {
       if (s.endpoints.length === 0) continue;
       keptSlices.push(s);
-      s.endpoints.sort((a, b) => (a.targetRef?.name ?? '').localeCompare(b.targetRef?.name ?? ''));
+      s.endpoints.sort((a, b) => compareStrings(a.targetRef?.name ?? '', b.targetRef?.name ?? ''));
     }
   }
 
