@@ -10,7 +10,8 @@
 // "running" is StartContainer returning and "ready" the first HTTP 200 of /ready from the host.
 // Memory: the agent process's RSS (with pods: the highest of 20 samples over 10 s, with its anonymous part
 // and PSS), this process's (API server and controllers), containerd's, and the containerd shims' summed,
-// with all the bench's pods (singles + burst) running; and the agent's CPU seconds for starting them.
+// with all the bench's pods (singles + burst) running; the agent's CPU seconds for starting them, and its CPU
+// (% of one core) over the 10 s of steady state with them running.
 // KUJIRA_BENCH_AGENT_NODE_FLAGS="--flag ..." runs the agent process alone with extra node flags.
 // Prints a table and one JSON line (prefix `BENCH `). Needs root and containerd (like the e2e tests).
 import { spawn } from 'node:child_process';
@@ -46,6 +47,7 @@ function percentile(values: number[], p: number): number {
 }
 
 const round = (n: number) => Math.round(n);
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 function rssMiB(pid: number, field = 'VmRSS'): number {
   try {
@@ -233,12 +235,16 @@ async function main(): Promise<void> {
     let agentWithPods = 0;
     let agentAnonWithPods = 0;
     let agentPssWithPods = 0;
+    const steadyCpuBefore = cpuSeconds(agent.pid!);
+    const steadyFrom = performance.now();
     for (let i = 0; i < 20; i++) {
       agentWithPods = Math.max(agentWithPods, rssMiB(agent.pid!));
       agentAnonWithPods = Math.max(agentAnonWithPods, rssMiB(agent.pid!, 'RssAnon'));
       agentPssWithPods = Math.max(agentPssWithPods, pssMiB(agent.pid!));
       await sleep(500);
     }
+    // The agent's CPU in that steady state (probing every pod each second, relisting, resyncing), in % of one core.
+    const agentSteadyCpu = (100 * (cpuSeconds(agent.pid!) - steadyCpuBefore)) / ((performance.now() - steadyFrom) / 1000);
     const containerdWithPods = rssMiB(containerdPid);
     const shims = shimsRssMiB(socket);
     await informer.stop();
@@ -251,9 +257,10 @@ async function main(): Promise<void> {
       pod1Running: stat(single.map((l) => l.running)), pod1Ready: stat(single.map((l) => l.ready)),
       podBurstRunning: stat(burstLat.map((l) => l.running)), podBurstReady: stat(burstLat.map((l) => l.ready)),
       burstAllReadyMs: round(burstAllReadyMs),
-      agentRssIdleMb: round(agentIdle), agentRssWithPodsMb: round(agentWithPods),
+      // MiB with one decimal: the agent target (≤ 60) is close enough that rounding to whole numbers hides which side it is on.
+      agentRssIdleMb: round1(agentIdle), agentRssWithPodsMb: round1(agentWithPods),
       agentAnonIdleMb: round(agentAnonIdle), agentAnonWithPodsMb: round(agentAnonWithPods), agentPssWithPodsMb: round(agentPssWithPods), agentNodeFlags: agentNodeFlags.join(' '),
-      agentCpuSeconds: Number(agentCpu.toFixed(2)),
+      agentCpuSeconds: Number(agentCpu.toFixed(2)), agentSteadyCpuPercent: Number(agentSteadyCpu.toFixed(1)),
       controlPlaneRssIdleMb: round(rssIdle), controlPlaneRssWithPodsMb: round(rssWithPods),
       containerdRssIdleMb: round(containerdIdle), containerdRssWithPodsMb: round(containerdWithPods),
       shims: shims.count, shimsRssMb: round(shims.mib),
@@ -267,7 +274,7 @@ async function main(): Promise<void> {
     row(`${burst} pods at once → Running`, result.podBurstRunning, result.rawBurstRunning);
     row(`${burst} pods at once → Ready`, result.podBurstReady, result.rawBurstReady);
     console.log(`${burst} pods all Ready after ${result.burstAllReadyMs} ms`);
-    console.log(`RSS: agent ${result.agentRssIdleMb} MB idle → ${result.agentRssWithPodsMb} MB with ${singles + burst} pods running (anonymous ${result.agentAnonIdleMb} → ${result.agentAnonWithPodsMb} MB; PSS ${result.agentPssWithPodsMb} MB), ${result.agentCpuSeconds} CPU s to start them; API server + controllers ${result.controlPlaneRssIdleMb} → ${result.controlPlaneRssWithPodsMb} MB; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
+    console.log(`RSS: agent ${result.agentRssIdleMb} MB idle → ${result.agentRssWithPodsMb} MB with ${singles + burst} pods running (anonymous ${result.agentAnonIdleMb} → ${result.agentAnonWithPodsMb} MB; PSS ${result.agentPssWithPodsMb} MB), ${result.agentCpuSeconds} CPU s to start them, ${result.agentSteadyCpuPercent} % of a core with them running; API server + controllers ${result.controlPlaneRssIdleMb} → ${result.controlPlaneRssWithPodsMb} MB; containerd ${result.containerdRssIdleMb} → ${result.containerdRssWithPodsMb} MB; ${result.shims} shims ${result.shimsRssMb} MB`);
     console.log(`BENCH ${JSON.stringify(result)}`);
   } finally {
     await Promise.all(rawSandboxes.map(async (id) => { await runtime.stopSandbox(id).catch(() => {}); await runtime.removeSandbox(id).catch(() => {}); }));

@@ -26,19 +26,21 @@ const modules = {
   'coordination/v1': { prefix: 'io.k8s.api.coordination.v1', classes: ['CoordinationV1', 'V1'] },
   'events/v1': { prefix: 'io.k8s.api.events.v1', classes: ['EventsV1', 'V1'] },
   'policy/v1': { prefix: 'io.k8s.api.policy.v1', classes: ['PolicyV1', 'V1'] },
+  'discovery/v1': { prefix: 'io.k8s.api.discovery.v1', classes: ['DiscoveryV1', 'V1'] },
   'meta/v1': { prefix: 'io.k8s.apimachinery.pkg.apis.meta.v1', classes: ['V1'] },
   runtime: { prefix: 'io.k8s.apimachinery.pkg.runtime', classes: [] },
   'api/resource': { prefix: 'io.k8s.apimachinery.pkg.api.resource', classes: [] },
 };
 
 const roots = [
-  ['core/v1', ['Pod', 'PodList', 'Namespace', 'NamespaceList', 'Node', 'NodeList', 'Event', 'EventList', 'Binding']],
+  ['core/v1', ['Pod', 'PodList', 'Namespace', 'NamespaceList', 'Node', 'NodeList', 'Event', 'EventList', 'Binding', 'Service', 'ServiceList', 'Endpoints', 'EndpointsList']],
   ['apps/v1', ['ReplicaSet', 'ReplicaSetList', 'Deployment', 'DeploymentList']],
   ['autoscaling/v1', ['HorizontalPodAutoscaler', 'HorizontalPodAutoscalerList', 'Scale']],
   ['autoscaling/v2', ['HorizontalPodAutoscaler', 'HorizontalPodAutoscalerList']],
   ['coordination/v1', ['Lease', 'LeaseList']],
   ['events/v1', ['Event', 'EventList']],
   ['policy/v1', ['Eviction']],
+  ['discovery/v1', ['EndpointSlice', 'EndpointSliceList']],
   ['meta/v1', ['Status', 'DeleteOptions', 'WatchEvent', 'APIResourceList']],
 ];
 

@@ -10,6 +10,7 @@ export type * as coordination from 'kubernetes-types/coordination/v1.js';
 export type * as autoscalingV1 from 'kubernetes-types/autoscaling/v1.js';
 export type * as autoscalingV2 from 'kubernetes-types/autoscaling/v2.js';
 export type * as eventsV1 from 'kubernetes-types/events/v1.js';
+export type * as discovery from 'kubernetes-types/discovery/v1.js';
 export type { ObjectMeta, OwnerReference, Status, Time };
 
 /** Any API object: typed metadata, everything else open. */

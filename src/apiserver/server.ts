@@ -19,6 +19,9 @@ import type { ResourceDefinition } from './registry/types.js';
 import { notFoundPath, ResourceHandler } from './rest/handlers.js';
 import { ObjectService } from './rest/objects.js';
 import { ResourceIndex } from './resources.js';
+import { ServiceAllocator, type ServiceNetworkOptions } from './services/allocator.js';
+import { publishApiServer } from './services/kubernetes.js';
+import { firstAddress } from './services/ranges.js';
 import { PodStreamProxy } from './streaming.js';
 import { defaultWatchSettings, type WatchSettings } from './watch/stream.js';
 
@@ -36,6 +39,13 @@ export interface ApiServerConfig {
   namespaceRetryMs?: number;
   /** APIs served beside the registry's (metrics.k8s.io/v1beta1): each answers the paths it owns. */
   extraApis?: ExtraApi[];
+  /** The service CIDR and node-port range Services draw from (defaults as kubeadm's). */
+  serviceNetwork?: ServiceNetworkOptions;
+  /**
+   * How often the `kubernetes` Service, its Endpoints and EndpointSlice are put back as they should be
+   * (recreated when deleted): kube-apiserver's endpoint reconciler runs every 10 s.
+   */
+  kubernetesServiceReconcileMs?: number;
 }
 
 /** An API group served by its own handler rather than the generic registry. */
@@ -89,16 +99,24 @@ export class ApiServer {
   private readonly discovery: Discovery;
   private readonly resources: ResourceHandler;
   private readonly lifecycle: NamespaceLifecycle;
+  /** Cluster IPs and node ports of Services (absent when Services are not served). */
+  readonly serviceAllocator?: ServiceAllocator;
   /** pods/exec, pods/attach, pods/portforward (needs the kubelet-client certificate). */
   private readonly streams?: PodStreamProxy;
   private ready = false;
   private shuttingDown = false;
   private serverAddress = '127.0.0.1:6443';
+  private selfReconcile?: NodeJS.Timeout;
 
   constructor(private readonly cfg: ApiServerConfig) {
     const now = cfg.now ?? (() => new Date());
     this.index = new ResourceIndex(cfg.resources);
-    this.service = new ObjectService({ store: cfg.store, index: this.index, schema: cfg.schema, applyPatch: cfg.applyPatch, now, log: cfg.log });
+    const allocations = new Map<string, ServiceAllocator>();
+    if (this.index.lookup('', 'v1', 'services')) {
+      this.serviceAllocator = new ServiceAllocator(cfg.serviceNetwork);
+      allocations.set('/services', this.serviceAllocator);
+    }
+    this.service = new ObjectService({ store: cfg.store, index: this.index, schema: cfg.schema, applyPatch: cfg.applyPatch, now, log: cfg.log, allocations });
     this.discovery = new Discovery(this.index, cfg.extraApis ?? []);
     this.resources = new ResourceHandler({
       index: this.index,
@@ -114,13 +132,17 @@ export class ApiServer {
   /** Bootstraps system namespaces and starts the in-process loops; then /readyz answers ok. */
   async start(): Promise<void> {
     await ensureSystemNamespaces(this.service, this.index);
+    const services = this.index.lookup('', 'v1', 'services');
+    if (services) await this.serviceAllocator?.start(this.cfg.store, services, this.cfg.log.child('services'));
     await this.lifecycle.start();
     this.ready = true;
   }
 
   stop(): void {
     this.shuttingDown = true;
+    clearInterval(this.selfReconcile);
     this.lifecycle.stop();
+    this.serviceAllocator?.stop();
     this.resources.endWatches();
     this.streams?.closeAll();
   }
@@ -239,6 +261,15 @@ export class ApiServer {
     throw notFoundPath();
   }
 
+  private async publishSelf(address: string, port: number): Promise<void> {
+    if (!this.serviceAllocator) return;
+    try {
+      await publishApiServer(this.service, this.index, firstAddress(this.serviceAllocator.ipRange), address, port);
+    } catch (err) {
+      this.cfg.log.error('cannot publish the kubernetes Service', { err: (err as Error).message });
+    }
+  }
+
   /** Listens on HTTPS; client certificates are requested and verified against the CA when offered. */
   listen(opts: ListenOptions): Promise<RunningApiServer> {
     const server: Server = createHttpsServer(
@@ -265,7 +296,7 @@ export class ApiServer {
         const port = (server.address() as AddressInfo).port;
         const host = opts.address.includes(':') ? `[${opts.address}]` : opts.address;
         this.serverAddress = `${host}:${port}`;
-        resolve({
+        const running: RunningApiServer = {
           url: `https://${host}:${port}`,
           port,
           service: this.service,
@@ -276,6 +307,20 @@ export class ApiServer {
               // Let the ended watch streams flush, then drop idle keep-alive connections.
               setImmediate(() => server.closeAllConnections());
             }),
+        };
+        // kube-apiserver's own Service and endpoints, published before anyone is told we are up, then
+        // kept so: a deleted `kubernetes` Service comes back, with its cluster IP, Endpoints and slice.
+        this.publishSelf(opts.address, port).finally(() => {
+          let busy = false;
+          if (this.serviceAllocator && !this.shuttingDown) {
+            this.selfReconcile = setInterval(() => {
+              if (busy || this.shuttingDown) return;
+              busy = true;
+              void this.publishSelf(opts.address, port).finally(() => (busy = false));
+            }, this.cfg.kubernetesServiceReconcileMs ?? 10_000);
+            this.selfReconcile.unref();
+          }
+          resolve(running);
         });
       });
     });

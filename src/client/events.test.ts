@@ -14,7 +14,7 @@ interface Stored {
   firstTimestamp: string;
   lastTimestamp: string;
   source: { component: string };
-  involvedObject: { kind: string; name: string; uid: string };
+  involvedObject: { kind: string; name: string; uid: string; fieldPath?: string };
 }
 
 async function eventServer(): Promise<{ url: string; events: Map<string, Stored>; close(): Promise<void> }> {
@@ -72,6 +72,31 @@ test('identical events bump count; similar ones combine after 10; spam is capped
     const combined = created.find((e) => e.message.startsWith('(combined from similar events): '))!;
     assert.equal(combined.count, 23 - 9);
     assert.equal(combined.message, '(combined from similar events): Created pod: web-22');
+  } finally {
+    client.close();
+    await srv.close();
+  }
+});
+
+test('container events carry the fieldPath and are counted per container', async () => {
+  const srv = await eventServer();
+  const clock = new FakeClock(Date.UTC(2025, 0, 1, 0, 0, 0));
+  const client = new KubeClient({ server: srv.url });
+  const rec = new EventRecorder(client, { component: 'kubelet', host: 'node-a' }, { clock });
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', uid: 'p1' } };
+  try {
+    rec.event(pod, 'Normal', 'Pulled', 'Container image "demo" already present on machine', 'spec.initContainers{setup}');
+    rec.event(pod, 'Normal', 'Pulled', 'Container image "demo" already present on machine', 'spec.containers{web}');
+    rec.event(pod, 'Normal', 'Pulled', 'Container image "demo" already present on machine', 'spec.containers{web}');
+    rec.event(pod, 'Normal', 'Scheduled', 'Successfully assigned default/web-1 to node-a');
+    await rec.flush();
+    const byPath = new Map([...srv.events.values()].map((e) => [e.involvedObject.fieldPath, e]));
+    assert.equal(srv.events.size, 3);
+    assert.equal(byPath.get('spec.initContainers{setup}')?.count, 1);
+    assert.equal(byPath.get('spec.containers{web}')?.count, 2);
+    // A pod-level event has no fieldPath at all (not an empty one).
+    const podLevel = [...srv.events.values()].find((e) => e.reason === 'Scheduled')!;
+    assert.ok(!('fieldPath' in podLevel.involvedObject));
   } finally {
     client.close();
     await srv.close();

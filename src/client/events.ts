@@ -71,7 +71,12 @@ export class EventRecorder {
 
   private readonly onError: (err: unknown) => void;
 
-  event(obj: ObjectLike, type: EventType, reason: string, message: string): void {
+  /**
+   * Records an event about obj. fieldPath points into it, as the kubelet's container events do
+   * (`spec.containers{web}`, `spec.initContainers{setup}`): kubectl shows it as SUBOBJECT and
+   * `kubectl describe` under "From". Events differing only in fieldPath are counted apart.
+   */
+  event(obj: ObjectLike, type: EventType, reason: string, message: string, fieldPath?: string): void {
     const meta = obj.metadata ?? {};
     const involved: core.ObjectReference = {
       kind: obj.kind,
@@ -80,6 +85,7 @@ export class EventRecorder {
       uid: meta.uid,
       apiVersion: obj.apiVersion,
       resourceVersion: meta.resourceVersion,
+      ...(fieldPath ? { fieldPath } : {}),
     };
     const nowMs = this.clock.now();
     const objectKey = [this.source.component, this.source.host ?? '', involved.kind, involved.namespace ?? '', involved.name, involved.uid, involved.apiVersion].join('\u0000');
@@ -91,7 +97,7 @@ export class EventRecorder {
     if (!similar || nowMs - similar.since > AGGREGATE_WINDOW_MS) similar = { messages: new Set(), since: nowMs };
     similar.messages.add(message);
     remember(this.similar, similarKey, similar);
-    let key = `${similarKey}\u0000${message}`;
+    let key = `${similarKey}\u0000${fieldPath ?? ''}\u0000${message}`;
     if (similar.messages.size >= AGGREGATE_AFTER) {
       message = `(combined from similar events): ${message}`;
       key = similarKey;

@@ -5,6 +5,8 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { NodeAgent } from '../node/agent/index.js';
+import type { ServiceProxy } from '../proxy/proxier.js';
+import { parseIpv4Cidr } from '../apiserver/services/ranges.js';
 import { FlagError, helpText, parseFlags, type FlagSpec } from './flags.js';
 
 export const agentFlags: FlagSpec[] = [
@@ -12,6 +14,7 @@ export const agentFlags: FlagSpec[] = [
   { name: 'token', type: 'string', default: '', description: "Bearer token the API server accepts (a line of the server's <data-dir>/pki/tokens.csv)" },
   { name: 'ca-file', type: 'string', default: '', description: "The cluster CA (the server's <data-dir>/pki/ca.crt); without it the server's certificate is not verified" },
   { name: 'name', type: 'string', default: '', description: "Node name (default: this machine's hostname)" },
+  { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/12', description: "The cluster's service CIDR (the server's --service-cluster-ip-range): pods get a route to it and the node's service proxy serves it" },
   { name: 'pod-masquerade', type: 'bool', default: false, description: 'Let pods reach other networks through NAT (off: pod traffic never leaves this machine)' },
   { name: 'container-log-max-size', type: 'string', default: '10Mi', description: "Size at which a container's log file is rotated (as the kubelet's flag)" },
   { name: 'container-log-max-files', type: 'int', default: 5, description: 'Log files kept per container, the current one included (at least 2)' },
@@ -53,6 +56,11 @@ export async function agent(argv: string[]): Promise<number> {
     values = parsed.values;
     if (!values.server) throw new FlagError('--server is required');
     if (!values.token) throw new FlagError('--token is required');
+    try {
+      parseIpv4Cidr(String(values['service-cluster-ip-range']));
+    } catch (err) {
+      throw new FlagError((err as Error).message);
+    }
   } catch (err) {
     if (err instanceof FlagError) {
       process.stderr.write(`kujira agent: ${err.message}\nRun 'kujira agent --help' for usage.\n`);
@@ -73,10 +81,17 @@ export async function agent(argv: string[]): Promise<number> {
   const nodeName = String(values.name) || hostname().toLowerCase();
   const dataDir = resolve(expandHome(String(values['data-dir'])));
   agentHeap();
-  const { DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions } = await import('../node/agent/index.js');
+  const { AGENT_API_CONNECTIONS, DEMO_IMAGE, ensureBuiltinImages, joinCluster, logRotationOptions, startHeapTrimmer } = await import('../node/agent/index.js');
+  const { KubeClient } = await import('../client/index.js');
+  const { writeServiceNetwork } = await import('../runtime/cri/containerd.js');
+  const { startNodeProxy } = await import('../proxy/node.js');
+  const serviceCIDR = String(values['service-cluster-ip-range']);
   let node: NodeAgent | undefined;
+  let proxy: ServiceProxy | undefined;
   try {
-    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, options: {
+    await writeServiceNetwork(dataDir, serviceCIDR);
+    const client = new KubeClient({ server: String(values.server), token: String(values.token), ca: caPem, insecureSkipTLSVerify: !caPem, userAgent: `kujira-agent/${nodeName}`, maxConnections: AGENT_API_CONNECTIONS });
+    node = await joinCluster({ server: String(values.server), token: String(values.token), nodeName, dataDir, caPem, client, options: {
       ipMasq: values['pod-masquerade'] === true,
       ...logRotationOptions(String(values['container-log-max-size']), Number(values['container-log-max-files'])),
     } });
@@ -85,14 +100,21 @@ export async function agent(argv: string[]): Promise<number> {
       await node?.stop();
       throw err;
     });
+    // kube-proxy beside the kubelet, as on `kujira up`'s own node; one API client (and connection pool) for both.
+    proxy = await startNodeProxy({
+      client, nodeName, serviceCIDR, podCIDR: node.containerd.subnet, bridge: node.containerd.bridge, instance: dataDir,
+      log: (line) => process.stderr.write(`[service-proxy ${nodeName}] ${line}\n`),
+    });
   } catch (err) {
     process.stderr.write(`kujira agent: cannot join ${String(values.server)}: ${(err as Error).message}\n`);
     return 1;
   }
   process.stdout.write(`kujira: node ${nodeName} joined ${String(values.server)}\n`);
   const joined = node;
+  // The agent is this process's only tenant: after a burst of pods, its heap is compacted back to what is live.
+  const heapTrimmer = startHeapTrimmer(() => joined.busy());
   await new Promise<void>((done) => {
-    const onSignal = () => void joined.stop().finally(done);
+    const onSignal = () => void (proxy?.stop() ?? Promise.resolve()).catch(() => {}).then(() => joined.stop()).finally(() => { heapTrimmer.stop(); done(); });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });

@@ -16,6 +16,8 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { startScheduler } from '../scheduler/index.js';
+import { startNodeProxy } from '../proxy/node.js';
+import { writeServiceNetwork } from '../runtime/cri/containerd.js';
 import { parseDuration } from './flags.js';
 
 /** How an in-process component reaches the API server as the cluster admin. */
@@ -189,10 +191,14 @@ export function components(deps: ComponentDeps): Component[] {
           return { stop: async () => {} };
         }
         localNodeIsReal = true;
+        const serviceCIDR = String(ctx.flags['service-cluster-ip-range']);
+        const nodeDir = join(ctx.dataDir, 'node');
         const starting = (async () => {
+          // Pods get a route to the service CIDR (the proxy below DNATs it).
+          await writeServiceNetwork(nodeDir, serviceCIDR);
           const agent = await startNodeAgent({
             client: adminClient(ctx),
-            dataDir: join(ctx.dataDir, 'node'),
+            dataDir: nodeDir,
             nodeName: hostname().toLowerCase(),
             options: {
               clientCA: ctx.api.caPem, ipMasq: ctx.flags['pod-masquerade'] === true, log: (line) => ctx.log.info(line, { component: 'node-agent' }),
@@ -205,11 +211,17 @@ export function components(deps: ComponentDeps): Component[] {
             await agent.stop();
             throw err;
           }
-          return agent;
+          // kube-proxy beside the kubelet: cluster IPs and node ports reach pods on this machine.
+          const proxy = await startNodeProxy({
+            client: adminClient(ctx), nodeName: agent.nodeName, serviceCIDR, podCIDR: agent.containerd.subnet, bridge: agent.containerd.bridge,
+            instance: nodeDir, log: (line) => ctx.log.info(line, { component: 'service-proxy' }),
+          });
+          return { agent, proxy };
         })();
         const stop = async () => {
-          const agent = await starting.catch(() => undefined);
-          await agent?.stop();
+          const started = await starting.catch(() => undefined);
+          await started?.proxy?.stop();
+          await started?.agent.stop();
         };
         // With --runtime containerd the user asked for a real node: failing to start one fails `kujira up`.
         // With auto the API is served at once and the node joins when containerd is up (about 2 s).

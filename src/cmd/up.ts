@@ -18,6 +18,7 @@ import { components, enabledComponents, type ClusterContext, type RunningCompone
 import type { FlagSpec, FlagValues } from './flags.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { parseDuration } from './flags.js';
+import { parseIpv4Cidr, parsePortRange } from '../apiserver/services/ranges.js';
 import { createMetricsPipeline } from '../autoscaling/metrics/pipeline.js';
 
 export const upFlags: FlagSpec[] = [
@@ -38,6 +39,8 @@ export const upFlags: FlagSpec[] = [
   { name: 'terminated-pod-gc-threshold', type: 'int', default: 12500, description: 'Finished pods (Succeeded or Failed) kept before the oldest are deleted; 0 or less keeps them all' },
   { name: 'metric-resolution', type: 'duration', default: '15s', description: 'How often node usage is scraped for metrics.k8s.io (kubectl top, autoscaling)' },
   { name: 'horizontal-pod-autoscaler-sync-period', type: 'duration', default: '15s', description: 'How often each HorizontalPodAutoscaler is reconciled' },
+  { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/12', description: 'IPv4 CIDR from which Services get their cluster IPs (the first address is the kubernetes Service\'s)' },
+  { name: 'service-node-port-range', type: 'string', default: '30000-32767', description: 'Port range reserved for NodePort and LoadBalancer Services' },
   { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'duration', default: '5m0s', description: 'How far back the autoscaler looks for a higher recommendation before scaling down' },
 ];
 
@@ -72,6 +75,8 @@ async function prepareDataDir(dir: string): Promise<void> {
 export interface StartOptions {
   /** 'none' starts the API server alone, whatever --controllers says (API tests, benchmarks). */
   components?: 'all' | 'none';
+  /** How often the `kubernetes` Service is reconciled (default 10 s, as kube-apiserver); tests shorten it. */
+  kubernetesServiceReconcileMs?: number;
 }
 
 export async function startCluster(given: FlagValues, log: Logger, opts: StartOptions = {}): Promise<Cluster> {
@@ -115,6 +120,14 @@ export async function startCluster(given: FlagValues, log: Logger, opts: StartOp
       },
     },
   });
+  const serviceNetwork = { clusterIPRange: String(flags['service-cluster-ip-range']), nodePortRange: String(flags['service-node-port-range']) };
+  try {
+    parseIpv4Cidr(serviceNetwork.clusterIPRange);
+    parsePortRange(serviceNetwork.nodePortRange);
+  } catch (err) {
+    await store.close();
+    throw new StartupError((err as Error).message, { cause: err });
+  }
   const schema = schemaCatalog(resources);
   const applyPatch = patchEngine;
   const server = new ApiServer({
@@ -126,6 +139,8 @@ export async function startCluster(given: FlagValues, log: Logger, opts: StartOp
     log: log.child('apiserver'),
     kubeletClient: pki.kubeletClient,
     extraApis: [metrics.api],
+    serviceNetwork,
+    kubernetesServiceReconcileMs: opts.kubernetesServiceReconcileMs,
   });
   let api: RunningApiServer;
   try {

@@ -6,8 +6,10 @@ import { DeploymentController } from './deployment/controller.js';
 import { DEFAULT_GC_RESOURCES, GarbageCollector } from './garbagecollector/controller.js';
 import { PodGarbageCollector, type PodGCOptions } from './podgc/controller.js';
 import { ReplicaSetController } from './replicaset/controller.js';
+import { EndpointsController } from './endpoint/controller.js';
+import { EndpointSliceController } from './endpointslice/controller.js';
 
-export type ControllerName = 'replicaset' | 'deployment' | 'garbagecollector' | 'podgc';
+export type ControllerName = 'replicaset' | 'deployment' | 'garbagecollector' | 'podgc' | 'endpoint' | 'endpointslice';
 
 export interface ControllerManagerOptions {
   /** Which controllers to run (default: all). */
@@ -36,7 +38,7 @@ export function startControllerManager(args: { client: KubeClient; now?: () => n
   const clock: Clock = options.clock ?? (args.now ? { now: args.now, setTimer: realClock.setTimer } : realClock);
   const ownFactory = !options.factory;
   const factory = options.factory ?? new SharedInformerFactory(args.client, { clock });
-  const enabled = new Set<ControllerName>(options.controllers ?? ['replicaset', 'deployment', 'garbagecollector', 'podgc']);
+  const enabled = new Set<ControllerName>(options.controllers ?? ['replicaset', 'deployment', 'garbagecollector', 'podgc', 'endpoint', 'endpointslice']);
   const recorder = (component: string) => new EventRecorder(args.client, options.host ? { component, host: options.host } : { component }, { clock });
   const recorders: EventRecorder[] = [];
   const running: RunningController[] = [];
@@ -58,6 +60,12 @@ export function startControllerManager(args: { client: KubeClient; now?: () => n
   }
   if (enabled.has('podgc')) {
     running.push(new PodGarbageCollector({ client: args.client, factory, clock, options: options.podGC }).start());
+  }
+  if (enabled.has('endpoint')) {
+    running.push(new EndpointsController({ client: args.client, factory, clock, workers: options.workers?.endpoint }).start());
+  }
+  if (enabled.has('endpointslice')) {
+    running.push(new EndpointSliceController({ client: args.client, factory, clock, workers: options.workers?.endpointslice }).start());
   }
   factory.start();
 

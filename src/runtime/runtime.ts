@@ -165,7 +165,8 @@ export interface PodRuntime {
   runSandbox(spec: SandboxSpec): Promise<string>;
   /** null when the sandbox is gone. */
   sandboxStatus(id: string): Promise<SandboxStatusInfo | null>;
-  listSandboxes(): Promise<SandboxInfo[]>;
+  /** labels: only sandboxes carrying all of them (the runtime filters, so the others are never read). */
+  listSandboxes(filter?: { labels?: Record<string, string> }): Promise<SandboxInfo[]>;
   stopSandbox(id: string): Promise<void>;
   removeSandbox(id: string): Promise<void>;
 
@@ -174,7 +175,7 @@ export interface PodRuntime {
   /** SIGTERM (or the image's stop signal), SIGKILL after timeoutSeconds. */
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
-  listContainers(filter?: { sandboxId?: string }): Promise<ContainerInfo[]>;
+  listContainers(filter?: { sandboxId?: string; labels?: Record<string, string> }): Promise<ContainerInfo[]>;
   /** null when the container is gone. */
   containerStatus(id: string): Promise<ContainerStatusInfo | null>;
   execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecResult>;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { core } from '../../src/api/types.js';
 import { DEMO_IMAGE, httpGet, startAgentHarness, until, type AgentHarness } from './nodeagent-harness.js';
 
 let h: AgentHarness;
@@ -104,6 +105,12 @@ test('probes on a port nothing listens on: Unhealthy with the dial error, livene
   assert.ok(events.includes(`Unhealthy: Liveness probe failed: Get "http://${ip}:8081/healthy": dial tcp ${ip}:8081: connect: connection refused`), events.join('\n'));
   assert.ok(events.includes(`Unhealthy: Readiness probe failed: dial tcp ${ip}:9999: connect: connection refused`), events.join('\n'));
   assert.ok(events.includes('Killing: Container c failed liveness probe, will be restarted'), events.join('\n'));
+  // Container events point at their container (kubectl's SUBOBJECT), as the kubelet's do; pod-level ones do not.
+  const items = (JSON.parse(await h.k(['get', 'events', '--field-selector', 'involvedObject.name=bad-probes', '-o', 'json'])) as { items: core.Event[] }).items;
+  for (const reason of ['Unhealthy', 'Killing', 'Created', 'Started']) {
+    const ev = items.find((e) => e.reason === reason);
+    assert.equal(ev?.involvedObject.fieldPath, 'spec.containers{c}', `${reason}: ${JSON.stringify(ev?.involvedObject)}`);
+  }
   assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
   // The demo exits 0 on SIGTERM: the killed attempt is Completed.
   assert.equal(pod.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 0);

@@ -20,10 +20,13 @@ test('builtin resources cover the served group-versions', () => {
     'autoscaling/v1/horizontalpodautoscalers',
     'autoscaling/v2/horizontalpodautoscalers',
     'coordination.k8s.io/v1/leases',
+    'core/v1/endpoints',
     'core/v1/events',
     'core/v1/namespaces',
     'core/v1/nodes',
     'core/v1/pods',
+    'core/v1/services',
+    'discovery.k8s.io/v1/endpointslices',
     'events.k8s.io/v1/events',
   ]);
   for (const r of builtinResources()) assert.equal(r.tableColumns.length > 0, true);

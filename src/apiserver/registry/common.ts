@@ -82,6 +82,7 @@ export const fe = {
   forbidden: (path: string, detail: string): FieldCause => ({ type: 'FieldValueForbidden', field: path, message: `Forbidden: ${detail}` }),
   duplicate: (path: string, value: unknown): FieldCause => ({ type: 'FieldValueDuplicate', field: path, message: `Duplicate value: ${goValue(value)}` }),
   notFound: (path: string, value: unknown): FieldCause => ({ type: 'FieldValueNotFound', field: path, message: `Not found: ${goValue(value)}` }),
+  tooMany: (path: string, actual: number, max: number): FieldCause => ({ type: 'FieldValueTooMany', field: path, message: `Too many: ${actual}: must have at most ${max} items` }),
   tooLong: (path: string, max: number): FieldCause => ({ type: 'FieldValueTooLong', field: path, message: `Too long: may not be more than ${max} bytes` }),
   immutable: (path: string, value: unknown): FieldCause => fe.invalid(path, value, 'field is immutable'),
 };

@@ -98,3 +98,14 @@ export interface ResourceDefinition {
   /** Supported field selectors beyond metadata.name / metadata.namespace, returning the field's string value. */
   fieldSelectors: Record<string, (obj: KubeObject) => string | undefined>;
 }
+
+/**
+ * Kubernetes' BeginCreate/BeginUpdate for kinds that hold cluster-wide resources (a Service's
+ * cluster IP and node ports). Called after defaults and the strategy, before validation; throws
+ * an ApiError (422) when the object cannot have what it asks for. The returned finish(stored)
+ * keeps the reservation when the object was stored and gives it back otherwise.
+ */
+export interface AllocationHooks {
+  beginCreate(obj: KubeObject): (stored: boolean) => void;
+  beginUpdate(obj: KubeObject, old: KubeObject): (stored: boolean) => void;
+}

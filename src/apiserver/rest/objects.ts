@@ -7,7 +7,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../api/log.js';
 import { CompactedError, type KeyValue, type Store } from '../../storage/store.js';
 import type { PatchFn, SchemaCatalog } from '../deps.js';
-import type { ResourceDefinition, StrategyContext } from '../registry/types.js';
+import type { AllocationHooks, ResourceDefinition, StrategyContext } from '../registry/types.js';
 import { decodeKv, encodeObject, encodeObjectText, listPrefix, metaOf, objectKey, servedJson, servedJsonOf, type ResourceIndex, type ServedResource } from '../resources.js';
 import { compileSelectors } from '../selectors.js';
 import { decodeContinue, encodeContinue } from './continue.js';
@@ -62,6 +62,14 @@ export interface ObjectServiceConfig {
   applyPatch: PatchFn;
   now: () => Date;
   log: Logger;
+  /** Allocation hooks by "group/resource" (core services: cluster IPs and node ports). */
+  allocations?: Map<string, AllocationHooks>;
+}
+
+/** A write's allocation (see AllocationHooks): finished once the write is stored or has failed. */
+interface HeldAllocation {
+  finish?: (stored: boolean) => void;
+  stored: boolean;
 }
 
 /** The registry's optional graceful-deletion hook (pods): how long the object may take to go. */
@@ -340,7 +348,20 @@ export class ObjectService {
     meta.creationTimestamp = timestamp(this.cfg.now());
     r.def.applyDefaults(obj);
     r.def.prepareForCreate(obj, this.ctx);
+    const held: HeldAllocation = { finish: this.allocationsFor(r)?.beginCreate(obj), stored: false };
+    try {
+      return await this.storeNew(r, ns, obj, generated, warnings, opts, held);
+    } finally {
+      held.finish?.(held.stored);
+    }
+  }
 
+  private allocationsFor(r: ServedResource): AllocationHooks | undefined {
+    return this.cfg.allocations?.get(`${r.def.group}/${r.def.resource}`);
+  }
+
+  private async storeNew(r: ServedResource, ns: string | undefined, obj: KubeObject, generated: boolean, warnings: string[], opts: WriteOptions, held: HeldAllocation): Promise<WriteOutcome> {
+    const meta = metaOf(obj);
     for (let attempt = 0; ; attempt++) {
       if (generated) meta.name = `${meta.generateName}${randomSuffix()}`;
       const causes = r.def.validateCreate(obj);
@@ -349,6 +370,7 @@ export class ObjectService {
       const text = encodeObjectText(r, obj);
       const res = await this.cfg.store.create(objectKey(r, ns, meta.name!), Buffer.from(text, 'utf8'));
       if (res.ok) {
+        held.stored = true;
         meta.resourceVersion = String(res.kv.modRevision);
         return { obj, warnings, code: 201, json: servedJson(r, text, res.kv.modRevision) };
       }
@@ -363,6 +385,15 @@ export class ObjectService {
    * the revision read. Retries on a lost race unless the caller pinned a resourceVersion.
    */
   private async guardedUpdate(r: ServedResource, ns: string | undefined, name: string, u: GuardedUpdate): Promise<WriteOutcome & { deleted?: boolean }> {
+    const held: HeldAllocation = { stored: false };
+    try {
+      return await this.guardedUpdateAttempts(r, ns, name, u, held);
+    } finally {
+      held.finish?.(held.stored);
+    }
+  }
+
+  private async guardedUpdateAttempts(r: ServedResource, ns: string | undefined, name: string, u: GuardedUpdate, held: HeldAllocation): Promise<WriteOutcome & { deleted?: boolean }> {
     const key = objectKey(r, ns, name);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const { kv } = await this.cfg.store.get(key);
@@ -398,6 +429,9 @@ export class ObjectService {
       } else if (u.mode === 'main') {
         r.def.applyDefaults(candidate);
         r.def.prepareForUpdate(candidate, old, this.ctx);
+        // A retry after a lost race gives back what the previous attempt reserved.
+        held.finish?.(false);
+        held.finish = this.allocationsFor(r)?.beginUpdate(candidate, old);
         causes = r.def.validateUpdate(candidate, old);
       }
       if (causes.length > 0) throw errors.invalid(r.def.group, r.def.kind, name, causes);
@@ -420,6 +454,7 @@ export class ObjectService {
       if (u.dryRun) return { obj: candidate, warnings: [], code: 200 };
       const res = await this.cfg.store.update(key, bytes, kv.modRevision);
       if (res.ok) {
+        held.stored = true;
         cm.resourceVersion = String(res.kv.modRevision);
         return { obj: candidate, warnings: [], code: 200, json: servedJson(r, text, res.kv.modRevision) };
       }

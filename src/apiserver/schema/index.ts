@@ -1,4 +1,5 @@
 // The schema catalog the API server asks for OpenAPI documents and for strict field checks.
+import { compareStrings } from '../../api/compare.js';
 import type { FieldCause } from '../../api/errors.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import { checkObject } from './check.js';
@@ -31,7 +32,7 @@ export function createSchemaCatalog(resources: ResourceDefinition[]): SchemaCata
     openapiV3Root() {
       if (!root) {
         const paths: Record<string, { serverRelativeURL: string }> = {};
-        for (const [p, gv] of [...groupVersions].sort(([a], [b]) => a.localeCompare(b))) {
+        for (const [p, gv] of [...groupVersions].sort(([a], [b]) => compareStrings(a, b))) {
           paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentHash(resources, gv.group, gv.version)}` };
         }
         root = { paths };

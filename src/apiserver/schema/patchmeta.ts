@@ -58,6 +58,15 @@ export const patchMeta: Record<string, Record<string, ListPatchMeta>> = {
     addresses: { strategy: 'merge', mergeKey: 'type', listType: 'map', listMapKeys: ['type'] },
   },
   [`${core}.NodeSpec`]: { taints: { listType: 'atomic' } },
+  [`${core}.ServiceSpec`]: {
+    ports: { strategy: 'merge', mergeKey: 'port', listType: 'map', listMapKeys: ['port', 'protocol'] },
+    clusterIPs: { listType: 'atomic' },
+    ipFamilies: { listType: 'atomic' },
+    externalIPs: { listType: 'atomic' },
+  },
+  [`${core}.ServiceStatus`]: { conditions: { strategy: 'merge', mergeKey: 'type', listType: 'map', listMapKeys: ['type'] } },
+  [`${core}.Endpoints`]: { subsets: { listType: 'atomic' } },
+  ['io.k8s.api.discovery.v1.EndpointSlice']: { endpoints: { listType: 'atomic' }, ports: { listType: 'atomic' } },
   [`${core}.NamespaceStatus`]: { conditions: conditionsByType },
   // A struct field with retainKeys: keys absent from the patch are cleared (strategy type switch).
   [`${apps}.DeploymentSpec`]: { strategy: { strategy: 'retainKeys' } },

@@ -117,6 +117,7 @@ test('OpenAPI v3 root and documents', () => {
     'apis/autoscaling/v1',
     'apis/autoscaling/v2',
     'apis/coordination.k8s.io/v1',
+    'apis/discovery.k8s.io/v1',
     'apis/events.k8s.io/v1',
   ]);
   assert.match(root.paths['api/v1']!.serverRelativeURL, /^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);

@@ -10,6 +10,7 @@ import {
   OWNER_UID_INDEX,
   PODS,
   REPLICASETS,
+  SERVICES,
   WorkQueue,
   finalState,
   indexByOwnerUid,
@@ -29,13 +30,14 @@ import {
 import type { OwnerReference } from '../../api/types.js';
 import { isConflict, isNotFound } from '../runtime/names.js';
 import { ownerRefsPatch } from '../runtime/ownership.js';
+import { ENDPOINTSLICES } from '../runtime/services.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, decide, hasFinalizer, isDeletingDependents, type OwnerState } from './plan.js';
 
 const UID_INDEX = 'uid';
 const indexByUid = (o: ObjectLike): string[] => (o.metadata?.uid ? [o.metadata.uid] : []);
 
 /** What the collector watches: the workload chain, and nodes with their heartbeat leases (owned by the Node). */
-export const DEFAULT_GC_RESOURCES: ResourceType[] = [DEPLOYMENTS, REPLICASETS, PODS, NODES, LEASES];
+export const DEFAULT_GC_RESOURCES: ResourceType[] = [DEPLOYMENTS, REPLICASETS, PODS, NODES, LEASES, SERVICES, ENDPOINTSLICES];
 
 interface Watched {
   type: ResourceType;

@@ -6,6 +6,7 @@
 // Example (quarantine 40s): node n3 is deleted at 12:00:00; the 12:00:20 pass first sees
 // its pods orphaned and starts the quarantine; the 12:01:00 pass finds n3 still missing,
 // marks its pods Failed with DisruptionTarget/DeletionByPodGC and force-deletes them.
+import { compareStrings } from '../../api/compare.js';
 import type { core } from '../../api/types.js';
 
 /** --terminated-pod-gc-threshold's default in kube-controller-manager. */
@@ -33,7 +34,7 @@ export function terminatedPodsToDelete(pods: core.Pod[], threshold: number): cor
   if (excess <= 0) return [];
   const created = (p: core.Pod) => Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
   return terminated
-    .sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
+    .sort((a, b) => created(a) - created(b) || compareStrings(a.metadata?.name ?? '', b.metadata?.name ?? ''))
     .slice(0, excess)
     .filter((p) => !p.metadata?.deletionTimestamp);
 }

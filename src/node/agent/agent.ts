@@ -17,7 +17,7 @@ import { machineFacts, registerNode, renewLease, updateNodeStatus, type NodeIden
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, podDirOf, type PodWorkerHost } from './podworker.js';
 import { podCgroupCandidates } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
-import type { EnvSources } from './translate.js';
+import { containerFieldPath, type EnvSources } from './translate.js';
 import { startEndpoint, type RunningEndpoint } from './server.js';
 import { tearDownPodDir } from './volumes.js';
 import { DEFAULT_LOG_ROTATION, rotateContainerLog, validateLogRotation, type LogRotationPolicy } from './logrotation.js';
@@ -72,6 +72,8 @@ export interface NodeAgent {
   readonly kubeletPort: number;
   readonly containerd: ContainerdHandle;
   readonly runtime: CriRuntime;
+  /** Some pod worker is syncing its pod (starting, stopping, reporting). */
+  busy(): boolean;
   /**
    * Stops the agent. By default every pod's containers, sandboxes, volumes and cgroups go too, and the
    * private containerd with its bridge and firewall rule. keepRuntime leaves containerd and the pods running
@@ -117,8 +119,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     runtime, clock,
     changed: (uid) => workers.get(uid)?.kick(),
     failed: (pod, container, kind, message) => {
-      events.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', ProbeManager.eventMessage(kind, message));
-      void container;
+      events.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Unhealthy', ProbeManager.eventMessage(kind, message), containerFieldPath(pod, container.name));
     },
   });
 
@@ -264,12 +265,22 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     for (const uid of changed) if (uid) workers.get(uid)?.kick();
   });
   // Log rotation: running containers only (the runtime reopens their file), one after another.
+  // A container's log path never changes: asked once, not every round for every container.
+  const logPaths = new Map<string, string>();
   every(options.containerLogMonitorIntervalMs ?? 10_000, async () => {
-    for (const c of await runtime.listContainers()) {
-      if (c.state !== 'running' || c.labels[LABEL_NODE] !== nodeName) continue;
-      const st = await runtime.containerStatus(c.id);
-      if (!st?.logPath) continue;
-      await rotateContainerLog(runtime, c.id, st.logPath, logRotation, new Date(clock.now()))
+    const running = (await runtime.listContainers()).filter((c) => c.state === 'running' && c.labels[LABEL_NODE] === nodeName);
+    const ids = new Set(running.map((c) => c.id));
+    for (const id of logPaths.keys()) if (!ids.has(id)) logPaths.delete(id);
+    for (const c of running) {
+      let logPath = logPaths.get(c.id);
+      if (logPath === undefined) {
+        const st = await runtime.containerStatus(c.id);
+        if (!st) continue;
+        logPath = st.logPath;
+        logPaths.set(c.id, logPath);
+      }
+      if (!logPath) continue;
+      await rotateContainerLog(runtime, c.id, logPath, logRotation, new Date(clock.now()))
         .catch((err: Error) => log(`log rotation of ${c.name} (${c.id.slice(0, 12)}): ${err.message}`));
     }
   });
@@ -280,6 +291,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
 
   return {
     nodeName, kubeletPort: endpoint.port, containerd, runtime,
+    busy: () => { for (const w of workers.values()) if (w.syncing) return true; return false; },
     async stop(stopOptions = {}) {
       stopping = true;
       for (const t of timers) t.cancel();

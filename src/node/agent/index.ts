@@ -7,7 +7,7 @@ import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from './agent.j
  * TLS connections the agent keeps to the API server. Its requests are short status writes and events;
  * eight in parallel keep up with a 50-pod burst, and each connection more costs a TLS session's CPU and buffers.
  */
-const AGENT_API_CONNECTIONS = 8;
+export const AGENT_API_CONNECTIONS = 8;
 
 export { startNodeAgent } from './agent.js';
 export type { NodeAgent, NodeAgentOptions, StartNodeAgentArgs } from './agent.js';
@@ -17,6 +17,7 @@ export { collectUsage } from './server.js';
 export type { UsageSummary } from './server.js';
 export { importImageArchive, ensureBuiltinImages, DEMO_IMAGE, PAUSE_IMAGE } from '../../runtime/cri/images.js';
 export { startContainerd } from '../../runtime/cri/containerd.js';
+export { startHeapTrimmer } from './heaptrim.js';
 
 /**
  * `kujira agent --server URL --token T [--name NODE]`: joins another machine's API server as a node.
@@ -31,8 +32,10 @@ export async function joinCluster(args: {
   dataDir: string;
   caPem?: string;
   options?: NodeAgentOptions;
+  /** The API client to use (e.g. one shared with the service proxy in the same process); default: a new one. */
+  client?: KubeClient;
 }): Promise<NodeAgent> {
-  const client = new KubeClient({ server: args.server, token: args.token, ca: args.caPem, insecureSkipTLSVerify: !args.caPem, userAgent: `kujira-agent/${args.nodeName}`, maxConnections: AGENT_API_CONNECTIONS });
+  const client = args.client ?? new KubeClient({ server: args.server, token: args.token, ca: args.caPem, insecureSkipTLSVerify: !args.caPem, userAgent: `kujira-agent/${args.nodeName}`, maxConnections: AGENT_API_CONNECTIONS });
   return startNodeAgent({ client, dataDir: args.dataDir, nodeName: args.nodeName, options: { clientCA: args.caPem, endpointToken: args.token, ...args.options } });
 }
 

@@ -19,7 +19,7 @@ import { ProbeManager } from './probes.js';
 import { qosClass } from '../shared/qos.js';
 import { computePodStatus, type ContainerObservation } from './status.js';
 import {
-  containerEnv, containerResources, dnsSettings, etcHosts, expandVars, portMappings, type EnvSources, type FieldContext,
+  containerEnv, containerFieldPath, containerResources, dnsSettings, etcHosts, expandVars, portMappings, type EnvSources, type FieldContext,
 } from './translate.js';
 import { mountSource, setUpVolumes, tearDownPodDir, VolumeError, type VolumeSources } from './volumes.js';
 import { removeCgroupTree } from '../../runtime/cri/host.js';
@@ -98,6 +98,10 @@ export class PodWorker {
   private readonly imagePulls = new Map<string, ImagePullState>();
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   private lastStatusJson = '';
+  /** The current sandbox's IPs (they never change for a sandbox): asked once, not at every resync. */
+  private sandboxIPs?: { id: string; ips: string[] };
+  /** What this worker last wrote to the pod's etc-hosts file. */
+  private etcHostsWritten = '';
   private terminal = false;
   private finished = false;
   private readonly uid: string;
@@ -155,14 +159,18 @@ export class PodWorker {
     }
   }
 
+  /** A sync is under way (or queued right behind one). */
+  get syncing(): boolean {
+    return this.running;
+  }
+
   private get podRef() {
     return { name: this.pod.metadata?.name ?? '', namespace: this.pod.metadata?.namespace ?? 'default', uid: this.uid };
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
-    // Events about a container point at it with fieldPath, as the kubelet's do; the recorder takes the pod object.
-    void container;
-    this.host.events.event({ ...this.pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message);
+    // Events about a container point at it with fieldPath, as the kubelet's do.
+    this.host.events.event({ ...this.pod, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, container === undefined ? undefined : containerFieldPath(this.pod, container));
   }
 
   private async sync(): Promise<void> {
@@ -172,7 +180,7 @@ export class PodWorker {
       return;
     }
     const { runtime } = this.host;
-    const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === this.uid);
+    const sandboxes = (await runtime.listSandboxes({ labels: { [LABEL_POD_UID]: this.uid } })).filter((s) => s.uid === this.uid);
     let sandbox: SandboxInfo | undefined = sandboxes.filter((s) => s.state === 'ready').sort((a, b) => b.attempt - a.attempt)[0];
     const sandboxSpecFor = (attempt: number) => this.sandboxSpec(attempt);
 
@@ -201,7 +209,7 @@ export class PodWorker {
       }
       try {
         const id = await runtime.runSandbox(sandboxSpecFor(attempt));
-        sandbox = (await runtime.listSandboxes()).find((s) => s.id === id);
+        sandbox = (await runtime.listSandboxes({ labels: { [LABEL_POD_UID]: this.uid } })).find((s) => s.id === id);
         if (attempt > 0) this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       } catch (err) {
         this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -211,10 +219,14 @@ export class PodWorker {
       }
       if (!sandbox) throw new Error('sandbox vanished right after it was created');
     }
-    const sandboxStatus = await runtime.sandboxStatus(sandbox.id);
-    const podIPs = sandboxStatus?.ips ?? [];
+    const podIPs = await this.ipsOf(sandbox.id);
     const podDir = podDirOf(this.host.dataDir, this.uid);
-    await writeFile(join(podDir, 'etc-hosts'), etcHosts(pod, podIPs, this.hostname()));
+    // Written when it would change (a new sandbox), as the kubelet writes it once: not at every resync.
+    const hosts = etcHosts(pod, podIPs, this.hostname());
+    if (hosts !== this.etcHostsWritten) {
+      await writeFile(join(podDir, 'etc-hosts'), hosts);
+      this.etcHostsWritten = hosts;
+    }
 
     let volumes: Map<string, string>;
     try {
@@ -347,6 +359,14 @@ export class PodWorker {
       cgroupParent: this.cgroupParent(),
       shareProcessNamespace: !!pod.spec?.shareProcessNamespace,
     };
+  }
+
+  private async ipsOf(sandboxId: string): Promise<string[]> {
+    if (this.sandboxIPs?.id === sandboxId) return this.sandboxIPs.ips;
+    const status = await this.host.runtime.sandboxStatus(sandboxId);
+    if (!status) return [];
+    this.sandboxIPs = { id: sandboxId, ips: status.ips };
+    return status.ips;
   }
 
   private fieldContext(podIPs: string[]): FieldContext {
@@ -611,7 +631,7 @@ export class PodWorker {
       ? Math.min(this.graceSeconds(), MINIMUM_GRACE_SECONDS)
       : Math.max(pod.metadata?.deletionGracePeriodSeconds ?? this.graceSeconds(), 0);
     const deadline = this.host.clock.now() + grace * 1000;
-    const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === this.uid);
+    const sandboxes = (await runtime.listSandboxes({ labels: { [LABEL_POD_UID]: this.uid } })).filter((s) => s.uid === this.uid);
     for (const sb of sandboxes) {
       const containers = await runtime.listContainers({ sandboxId: sb.id });
       const podIP = (await runtime.sandboxStatus(sb.id))?.ips[0] ?? '';

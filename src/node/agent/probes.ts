@@ -1,5 +1,4 @@
 // Running probes (httpGet, tcpSocket, exec) on a schedule per container, feeding the pure counters in probecounter.ts.
-import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { core } from '../../api/types.js';
@@ -35,13 +34,14 @@ export async function runProbe(probe: core.Probe, target: { podIP: string; conta
     const host = g.host || target.podIP;
     const scheme = (g.scheme ?? 'HTTP').toLowerCase();
     const path = g.path ? (g.path.startsWith('/') ? g.path : `/${g.path}`) : '/';
-    const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+    const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const url = `${scheme}://${hostPort}${path}`;
     if (port === undefined) return { ok: false, message: `unable to resolve port ${String(g.port)}` };
+    if (scheme !== 'https') return httpGetProbe(host, port, url, requestHead(path, hostPort, g.httpHeaders ?? []), timeoutMs);
     const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32', Accept: '*/*' };
     for (const h of g.httpHeaders ?? []) headers[h.name] = h.value;
     return new Promise<ProbeOutcome>((resolve) => {
-      const lib = scheme === 'https' ? https : http;
-      const req = lib.request(url, { method: 'GET', headers, timeout: timeoutMs, insecureHTTPParser: true, rejectUnauthorized: false, agent: false }, (res) => {
+      const req = https.request(url, { method: 'GET', headers, timeout: timeoutMs, insecureHTTPParser: true, rejectUnauthorized: false, agent: false }, (res) => {
         const code = res.statusCode ?? 0;
         res.resume();
         res.on('end', () => {});
@@ -66,6 +66,80 @@ export async function runProbe(probe: core.Probe, target: { podIP: string; conta
   }
   if (probe.grpc) return { ok: false, message: 'grpc probes are not supported by this node' };
   return { ok: false, message: 'probe has no handler' };
+}
+
+/**
+ * The request the kubelet's prober sends: GET, Host, its User-Agent and Accept unless the probe sets its own,
+ * the probe's headers, and Connection: close (it never keeps a probe connection alive).
+ */
+export function requestHead(path: string, hostPort: string, probeHeaders: { name: string; value: string }[]): string {
+  const own = new Set(probeHeaders.map((h) => h.name.toLowerCase()));
+  let head = `GET ${path} HTTP/1.1\r\n`;
+  if (!own.has('host')) head += `Host: ${hostPort}\r\n`;
+  if (!own.has('user-agent')) head += 'User-Agent: kube-probe/1.32\r\n';
+  if (!own.has('accept')) head += 'Accept: */*\r\n';
+  for (const h of probeHeaders) if (h.name.toLowerCase() !== 'connection') head += `${h.name}: ${h.value}\r\n`;
+  return `${head}Connection: close\r\n\r\n`;
+}
+
+/** Status code of a response whose head (status line) is in `head`; undefined while the line is incomplete, NaN if malformed. */
+export function responseStatus(head: string): number | undefined {
+  const eol = head.indexOf('\r\n');
+  if (eol < 0) return head.length > 8192 ? NaN : undefined;
+  const m = /^HTTP\/\d\.\d (\d{3})(?: |$)/.exec(head.slice(0, eol));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Body bytes read (and dropped) after the status, as the kubelet reads at most 10 KiB of a probe's answer. */
+const MAX_PROBE_BODY = 10 * 1024;
+
+/**
+ * An httpGet probe over plain HTTP on a bare socket: the status line decides, the rest (up to 10 KiB) is
+ * drained and the connection closed. Node's HTTP client made ~30 KB of garbage a probe (request, response,
+ * parser, header objects): with 50 pods probed each second, a good part of the agent's heap churn.
+ */
+function httpGetProbe(host: string, port: number, url: string, head: string, timeoutMs: number): Promise<ProbeOutcome> {
+  return new Promise<ProbeOutcome>((resolve) => {
+    let decided = false;
+    let received = '';
+    let drained = 0;
+    const socket = net.connect({ host, port });
+    const decide = (outcome: ProbeOutcome) => {
+      if (decided) return;
+      decided = true;
+      resolve(outcome);
+    };
+    // Until the status line: the probe's timeout; then the same deadline bounds the drain.
+    const timer = setTimeout(() => {
+      socket.destroy();
+      decide({ ok: false, message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+    }, timeoutMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      decide({ ok: false, message: `Get "${url}": EOF` });
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => decide({ ok: false, message: `Get "${url}": ${dialMessage(err, host, port)}` }));
+    socket.once('connect', () => socket.write(head));
+    socket.on('data', (chunk: Buffer) => {
+      if (decided) {
+        drained += chunk.length;
+        if (drained > MAX_PROBE_BODY) socket.destroy();
+        return;
+      }
+      received += chunk.toString('latin1');
+      const code = responseStatus(received);
+      if (code === undefined) return;
+      drained = received.length;
+      received = '';
+      if (Number.isNaN(code)) {
+        socket.destroy();
+        decide({ ok: false, message: `Get "${url}": malformed HTTP response` });
+      } else {
+        decide(code >= 200 && code < 400 ? { ok: true, message: '' } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
+      }
+    });
+    socket.once('end', () => socket.destroy());
+  });
 }
 
 function dialMessage(err: NodeJS.ErrnoException, host: string, port: number): string {

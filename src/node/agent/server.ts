@@ -53,7 +53,7 @@ async function servingCert(dir: string, host: string): Promise<{ cert: string; k
 
 /** The newest and the previous attempt of a pod's container (regular containers first, then init containers). */
 export async function containerAttempts(runtime: PodRuntime, uid: string, name: string): Promise<ContainerStatusInfo[]> {
-  const sandboxes = (await runtime.listSandboxes()).filter((s) => s.uid === uid);
+  const sandboxes = (await runtime.listSandboxes({ labels: { [LABEL_POD_UID]: uid } })).filter((s) => s.uid === uid);
   const found: ContainerStatusInfo[] = [];
   for (const sb of sandboxes) {
     for (const c of await runtime.listContainers({ sandboxId: sb.id })) {

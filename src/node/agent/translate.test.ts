@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { core } from '../../api/types.js';
-import { containerEnv, containerResources, dnsSettings, etcHosts, expandVars, portMappings, resolvePort } from './translate.js';
+import { containerEnv, containerFieldPath, containerResources, dnsSettings, etcHosts, expandVars, portMappings, resolvePort } from './translate.js';
 
 const pod = (containers: core.Container[], extra: Partial<core.PodSpec> = {}): core.Pod => ({
   metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { app: 'web' } },
@@ -55,4 +55,11 @@ test('hostPort, named ports, /etc/hosts and DNS', () => {
   assert.match(hosts, /^10\.9\.9\.9\tdb$/m);
   assert.deepEqual(dnsSettings(p, ['10.96.0.10']), { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] });
   assert.equal(dnsSettings(pod([], { dnsPolicy: 'Default' }), []), null);
+});
+
+test('container events point at their container as the kubelet does', () => {
+  const pod: core.Pod = { spec: { initContainers: [{ name: 'setup', image: 'i' }], containers: [{ name: 'web', image: 'i' }] } };
+  assert.equal(containerFieldPath(pod, 'web'), 'spec.containers{web}');
+  assert.equal(containerFieldPath(pod, 'setup'), 'spec.initContainers{setup}');
+  assert.equal(containerFieldPath(pod, 'gone'), undefined);
 });

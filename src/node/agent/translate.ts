@@ -193,3 +193,13 @@ export function dnsSettings(pod: core.Pod, clusterDNS: string[], clusterDomain =
   }
   return base;
 }
+
+/**
+ * The fieldPath of a container's events, as the kubelet writes it: `spec.containers{web}` or
+ * `spec.initContainers{setup}` (container names are unique across both lists); undefined if the pod has no such container.
+ */
+export function containerFieldPath(pod: core.Pod, name: string): string | undefined {
+  if (pod.spec?.initContainers?.some((c) => c.name === name)) return `spec.initContainers{${name}}`;
+  if (pod.spec?.containers?.some((c) => c.name === name)) return `spec.containers{${name}}`;
+  return undefined;
+}

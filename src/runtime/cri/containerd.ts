@@ -24,6 +24,11 @@ export interface ContainerdOptions {
   bridge?: string;
   /** Masquerade pod traffic leaving the bridge, so pods can reach other networks. Off by default. */
   ipMasq?: boolean;
+  /**
+   * The cluster's service CIDR: pods get a route to it through the bridge, where the service proxy
+   * DNATs cluster IPs to pods. Default: what `writeServiceNetwork` recorded in the data dir, if anything.
+   */
+  serviceCIDR?: string;
   /** Log sink for one-line notices. */
   log?: (line: string) => void;
   /** Give up waiting for containerd's CRI after this long (ms). */
@@ -115,7 +120,40 @@ state = ${q(join(dir, 'state'))}
 `;
 }
 
-export function cniConfig(network: NetworkRecord, ipamDir: string): string {
+/**
+ * Pod routes: the bridge's subnet and the service CIDR (through the gateway, where the service proxy
+ * turns a cluster IP into a pod's address). Without masquerading there is no default route: pods reach
+ * their bridge's subnet, the host and cluster IPs only; nothing they send is routed off the machine.
+ */
+export function podRoutes(network: Pick<NetworkRecord, 'subnet' | 'ipMasq'>, serviceCIDR?: string): Array<{ dst: string }> {
+  if (network.ipMasq) return [{ dst: '0.0.0.0/0' }];
+  const routes = [{ dst: network.subnet }];
+  if (serviceCIDR && parseCidr(serviceCIDR)) routes.push({ dst: serviceCIDR });
+  return routes;
+}
+
+const SERVICE_NETWORK_FILE = 'service-network.json';
+
+/**
+ * Records the cluster's service CIDR for the node in `dataDir` (read by the next startContainerd): how
+ * `kujira up` and `kujira agent` hand --service-cluster-ip-range down to the pod network they start.
+ */
+export async function writeServiceNetwork(dataDir: string, serviceCIDR: string): Promise<void> {
+  if (!parseCidr(serviceCIDR)) throw new Error(`invalid service CIDR ${serviceCIDR}`);
+  await mkdir(join(resolve(dataDir), 'cni'), { recursive: true });
+  await writeFile(join(resolve(dataDir), 'cni', SERVICE_NETWORK_FILE), JSON.stringify({ serviceCIDR }, null, 2));
+}
+
+async function readServiceNetwork(dataDir: string): Promise<string | undefined> {
+  try {
+    const record = JSON.parse(await readFile(join(dataDir, 'cni', SERVICE_NETWORK_FILE), 'utf8')) as { serviceCIDR?: unknown };
+    return typeof record.serviceCIDR === 'string' ? record.serviceCIDR : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function cniConfig(network: NetworkRecord, ipamDir: string, serviceCIDR?: string): string {
   return JSON.stringify({
     cniVersion: '1.0.0',
     name: `kujira-${network.bridge}`,
@@ -125,8 +163,7 @@ export function cniConfig(network: NetworkRecord, ipamDir: string): string {
         ipam: {
           type: 'host-local', dataDir: ipamDir,
           ranges: [[{ subnet: network.subnet, gateway: gatewayOf(network.subnet) }]],
-          // Without masquerading there is no default route: pods reach the bridge's subnet (and the host) only.
-          routes: network.ipMasq ? [{ dst: '0.0.0.0/0' }] : [{ dst: network.subnet }],
+          routes: podRoutes(network, serviceCIDR),
         },
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
@@ -207,7 +244,8 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
 
   const configFile = join(dir, 'config.toml');
   await writeFile(configFile, containerdConfig(dir, PAUSE_IMAGE, join(cniDir, 'net.d')));
-  await writeFile(join(cniDir, 'net.d', '10-kujira.conflist'), cniConfig(network, join(cniDir, 'ipam')));
+  const serviceCIDR = options.serviceCIDR ?? (await readServiceNetwork(dataDir));
+  await writeFile(join(cniDir, 'net.d', '10-kujira.conflist'), cniConfig(network, join(cniDir, 'ipam'), serviceCIDR));
 
   // Nothing may leave the machine from the bridge unless masquerading was asked for: installed before the first pod.
   if (!network.ipMasq) {

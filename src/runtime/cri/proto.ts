@@ -233,15 +233,24 @@ export function encode(type: MessageType, obj: ProtoObject): Buffer {
 
 // ---------------------------------------------------------------- decoding
 
-/** Reads buf from pos up to end (a sub-message is read by a Reader over the same bytes). */
+/**
+ * Reads buf from pos up to end. A sub-message is read by the same Reader with end moved in (enter/leave):
+ * a relist decodes thousands of them a minute, and a Reader each was a good part of the agent's garbage.
+ */
 class Reader {
-  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {}
+  constructor(readonly buf: Buffer, public pos: number, public end: number) {}
 
-  /** A Reader over the next n bytes, which this one then steps over. */
-  sub(n: number): Reader {
-    const inner = new Reader(this.buf, this.pos, this.pos + n);
-    this.pos += n;
-    return inner;
+  /** Limits reading to the next n bytes (a length-delimited value); returns the end to restore with leave(). */
+  enter(n: number): number {
+    const outer = this.end;
+    this.end = this.pos + n;
+    return outer;
+  }
+
+  /** Steps past the rest of the entered value and restores the outer end. */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
   }
 
   private truncated(): never {
@@ -296,8 +305,10 @@ class Reader {
   }
 
   string(): string {
-    const b = this.bytes();
-    return Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+    const n = this.length();
+    const start = this.pos;
+    this.pos += n;
+    return this.buf.toString('utf8', start, start + n);
   }
 
   skip(wireType: number, number: number): void {
@@ -329,7 +340,10 @@ class Reader {
 function defaultOf(f: FieldSpec): unknown {
   if (f.label === 'repeated') return [];
   if (f.label === 'map') return {};
-  const type = f.type;
+  return defaultOfType(f.type);
+}
+
+function defaultOfType(type: FieldType): unknown {
   if (typeof type === 'object') return type.kind === 'enum' ? type.values[0] : null;
   switch (type) {
     case 'string': return '';
@@ -365,7 +379,9 @@ function readLen(r: Reader, type: FieldType, into?: ProtoObject): unknown {
   if (type === 'bytes') return Buffer.from(r.bytes());
   if (typeof type === 'object' && type.kind === 'message') {
     const target = into ?? newMessage(type);
-    decodeInto(r.sub(r.length()), type, target);
+    const outer = r.enter(r.length());
+    decodeInto(r, type, target);
+    r.leave(outer);
     return target;
   }
   throw new ProtoError('length-delimited value for a numeric field');
@@ -378,17 +394,18 @@ function newMessage(type: MessageType): ProtoObject {
 }
 
 function decodeMapEntry(r: Reader, f: FieldSpec, map: Record<string, unknown>): void {
-  const entry = r.sub(r.length());
+  const outer = r.enter(r.length());
   let key = '';
-  let value: unknown = defaultOf({ ...f, label: 'optional' });
-  while (entry.pos < entry.end) {
-    const tag = entry.varint32();
+  let value: unknown;
+  while (r.pos < r.end) {
+    const tag = r.varint32();
     const wireType = tag & 7;
-    if (tag >>> 3 === 1 && wireType === LEN) key = entry.string();
-    else if (tag >>> 3 === 2 && wireType === wireTypeOf(f.type)) value = wireType === LEN ? readLen(entry, f.type) : readNumeric(entry, f.type);
-    else entry.skip(wireType, tag >>> 3);
+    if (tag >>> 3 === 1 && wireType === LEN) key = r.string();
+    else if (tag >>> 3 === 2 && wireType === wireTypeOf(f.type)) value = wireType === LEN ? readLen(r, f.type) : readNumeric(r, f.type);
+    else r.skip(wireType, tag >>> 3);
   }
-  map[key] = value;
+  r.leave(outer);
+  map[key] = value === undefined ? defaultOfType(f.type) : value;
 }
 
 function decodeInto(r: Reader, type: MessageType, obj: ProtoObject): void {
@@ -406,9 +423,10 @@ function decodeInto(r: Reader, type: MessageType, obj: ProtoObject): void {
       decodeMapEntry(r, f, obj[f.name] as Record<string, unknown>);
     } else if (f.label === 'repeated' && expected === VARINT && wireType === LEN) {
       // Packed run (what proto3 writers send); the unpacked form is handled below.
-      const packed = r.sub(r.length());
+      const outer = r.enter(r.length());
       const list = obj[f.name] as unknown[];
-      while (packed.pos < packed.end) list.push(readNumeric(packed, f.type));
+      while (r.pos < r.end) list.push(readNumeric(r, f.type));
+      r.leave(outer);
     } else if (wireType !== expected || f.label === 'map') {
       // A wire type the declaration does not allow: not ours to interpret.
       r.skip(wireType, number);
@@ -426,6 +444,7 @@ function decodeInto(r: Reader, type: MessageType, obj: ProtoObject): void {
 
 export function decode(type: MessageType, buf: Uint8Array): ProtoObject {
   const obj = newMessage(type);
-  decodeInto(new Reader(buf, 0, buf.length), type, obj);
+  const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+  decodeInto(new Reader(bytes, 0, bytes.length), type, obj);
   return obj;
 }

@@ -134,7 +134,9 @@ export class CriRuntime implements PodRuntime {
     return { ...sandboxInfo({ ...st }), ips };
   }
 
-  async listSandboxes() { return (await this.client.listPodSandbox()).map(sandboxInfo); }
+  async listSandboxes(filter: { labels?: Record<string, string> } = {}) {
+    return (await this.client.listPodSandbox(filter.labels ? { label_selector: filter.labels } : {})).map(sandboxInfo);
+  }
   async stopSandbox(id: string) { await orNull(this.client.stopPodSandbox(id)); }
   async removeSandbox(id: string) { await orNull(this.client.removePodSandbox(id)); }
 
@@ -145,8 +147,9 @@ export class CriRuntime implements PodRuntime {
   async stopContainer(id: string, timeoutSeconds: number) { await orNull(this.client.stopContainer(id, timeoutSeconds)); }
   async removeContainer(id: string) { await orNull(this.client.removeContainer(id)); }
 
-  async listContainers(filter: { sandboxId?: string } = {}) {
-    return (await this.client.listContainers(filter.sandboxId ? { pod_sandbox_id: filter.sandboxId } : {})).map(containerInfo);
+  async listContainers(filter: { sandboxId?: string; labels?: Record<string, string> } = {}) {
+    const criFilter = { ...(filter.sandboxId ? { pod_sandbox_id: filter.sandboxId } : {}), ...(filter.labels ? { label_selector: filter.labels } : {}) };
+    return (await this.client.listContainers(criFilter)).map(containerInfo);
   }
 
   async containerStatus(id: string): Promise<ContainerStatusInfo | null> {

@@ -1,0 +1,106 @@
+// The endpoints controller: keeps one Endpoints object per Service with a selector, named as the
+// Service, listing the pods it selects (desired.ts). Handlers only enqueue Service keys; a Service
+// that is gone has its Endpoints deleted, as Kubernetes' controller does.
+import type { core } from '../../api/types.js';
+import {
+  ENDPOINTS, PODS, SERVICES, WorkQueue, finalState, objectKey, runController, splitKey,
+  type Clock, type DeletedFinalStateUnknown, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
+} from '../../client/index.js';
+import { deepEqual } from '../runtime/equal.js';
+import { isNotFound } from '../runtime/names.js';
+import { managesEndpoints, serviceSelects } from '../runtime/services.js';
+import { desiredEndpoints } from './desired.js';
+
+type Pod = core.Pod;
+type Endpoints = core.Endpoints;
+
+export interface EndpointsControllerOptions {
+  client: KubeClient;
+  factory: SharedInformerFactory;
+  clock: Clock;
+  workers?: number;
+}
+
+export class EndpointsController {
+  readonly queue: WorkQueue<string>;
+  private readonly services;
+  private readonly pods;
+  private readonly endpoints;
+  private readonly api;
+
+  constructor(private readonly opts: EndpointsControllerOptions) {
+    this.queue = new WorkQueue<string>({ name: 'endpoint', clock: opts.clock });
+    this.services = opts.factory.informer(SERVICES);
+    this.pods = opts.factory.informer(PODS);
+    this.endpoints = opts.factory.informer(ENDPOINTS);
+    this.api = opts.client.resource(ENDPOINTS);
+
+    this.services.addEventHandler({
+      onAdd: (svc) => this.queue.add(objectKey(svc)),
+      onUpdate: (_old, svc) => this.queue.add(objectKey(svc)),
+      onDelete: (svc) => this.queue.add(objectKey(finalState(svc))),
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.enqueueFor(pod),
+      onUpdate: (old, pod) => {
+        if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
+        this.enqueueFor(pod);
+        // A relabelled pod leaves the Services that selected it.
+        if (!deepEqual(old.metadata?.labels, pod.metadata?.labels)) this.enqueueFor(old);
+      },
+      onDelete: (pod) => this.enqueueFor(finalState(pod as Pod | DeletedFinalStateUnknown<Pod>)),
+    });
+    // Someone deleted our Endpoints: put them back.
+    this.endpoints.addEventHandler({ onDelete: (ep) => this.queue.add(objectKey(finalState(ep))) });
+  }
+
+  start(): RunningController {
+    const running = runController({
+      name: 'endpoint-controller',
+      queue: this.queue,
+      workers: this.opts.workers ?? 5,
+      waitFor: [this.services, this.pods, this.endpoints],
+      reconcile: (key) => this.reconcile(key),
+    });
+    // Endpoints left behind by Services deleted while we were not running.
+    void Promise.all([this.services.waitForSync(), this.endpoints.waitForSync()]).then(() => {
+      for (const ep of this.endpoints.cache.list()) if (!this.services.cache.get(objectKey(ep))) this.queue.add(objectKey(ep));
+    });
+    return running;
+  }
+
+  private enqueueFor(pod: Pod): void {
+    for (const svc of this.services.cache.listInNamespace(pod.metadata?.namespace ?? '')) {
+      if (serviceSelects(svc, pod)) this.queue.add(objectKey(svc));
+    }
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const svc = this.services.cache.get(key);
+    if (!svc) {
+      try {
+        await this.api.delete(namespace, name);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      return;
+    }
+    if (!managesEndpoints(svc)) return;
+    const desired = desiredEndpoints(svc, this.pods.cache.listInNamespace(namespace));
+    const current = this.endpoints.cache.get(key);
+    if (current && deepEqual(current.subsets ?? [], desired.subsets) && deepEqual(current.metadata?.labels ?? {}, desired.labels)) return;
+    const next: Endpoints = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { ...(current?.metadata ?? {}), name, namespace, labels: desired.labels },
+      subsets: desired.subsets,
+    };
+    if (current) {
+      await this.api.update(namespace, next);
+      return;
+    }
+    // AlreadyExists means our cache had not seen it yet: the retry reads the one that exists.
+    await this.api.create(namespace, next);
+  }
+}

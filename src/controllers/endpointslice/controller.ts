@@ -1,0 +1,116 @@
+// The endpointslice controller: for every Service with a selector, the EndpointSlices (labelled
+// kubernetes.io/service-name and managed-by endpointslice-controller.k8s.io, owned by the
+// Service) that list its pods, planned by reconciler.ts. Slices of a deleted Service go with it
+// through their owner reference (the garbage collector).
+import type { core, discovery } from '../../api/types.js';
+import {
+  PODS, SERVICES, WorkQueue, WrittenVersions, finalState, objectKey, runController, splitKey,
+  type Clock, type DeletedFinalStateUnknown, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
+} from '../../client/index.js';
+import { deepEqual } from '../runtime/equal.js';
+import { isNotFound } from '../runtime/names.js';
+import { ENDPOINTSLICES, managesEndpoints, serviceSelects } from '../runtime/services.js';
+import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, planSlices } from './reconciler.js';
+
+type Pod = core.Pod;
+type EndpointSlice = discovery.EndpointSlice;
+
+/** How soon to look again when our own writes are not in the cache yet. */
+const CACHE_LAG_RETRY_MS = 100;
+
+export interface EndpointSliceControllerOptions {
+  client: KubeClient;
+  factory: SharedInformerFactory;
+  clock: Clock;
+  workers?: number;
+  maxEndpointsPerSlice?: number;
+}
+
+export class EndpointSliceController {
+  readonly queue: WorkQueue<string>;
+  private readonly services;
+  private readonly pods;
+  private readonly slices;
+  private readonly api;
+  /** Slices we wrote that the cache has not caught up with: deciding before then would duplicate them. */
+  private readonly written: WrittenVersions;
+
+  constructor(private readonly opts: EndpointSliceControllerOptions) {
+    this.queue = new WorkQueue<string>({ name: 'endpointslice', clock: opts.clock });
+    this.written = new WrittenVersions({ clock: opts.clock });
+    this.services = opts.factory.informer(SERVICES);
+    this.pods = opts.factory.informer(PODS);
+    this.slices = opts.factory.informer(ENDPOINTSLICES);
+    this.api = opts.client.resource(ENDPOINTSLICES);
+
+    this.services.addEventHandler({
+      onAdd: (svc) => this.queue.add(objectKey(svc)),
+      onUpdate: (_old, svc) => this.queue.add(objectKey(svc)),
+      onDelete: (svc) => this.queue.add(objectKey(finalState(svc))),
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.enqueueFor(pod),
+      onUpdate: (old, pod) => {
+        if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
+        this.enqueueFor(pod);
+        if (!deepEqual(old.metadata?.labels, pod.metadata?.labels)) this.enqueueFor(old);
+      },
+      onDelete: (pod) => this.enqueueFor(finalState(pod as Pod | DeletedFinalStateUnknown<Pod>)),
+    });
+    const bySlice = (slice: EndpointSlice) => {
+      const labels = slice.metadata?.labels ?? {};
+      if (labels[MANAGED_BY_LABEL] === CONTROLLER_NAME && labels[SERVICE_NAME_LABEL]) this.queue.add(`${slice.metadata?.namespace}/${labels[SERVICE_NAME_LABEL]}`);
+    };
+    this.slices.addEventHandler({
+      onAdd: bySlice,
+      onUpdate: (_old, s) => bySlice(s),
+      onDelete: (s) => bySlice(finalState(s)),
+    });
+  }
+
+  start(): RunningController {
+    return runController({
+      name: 'endpointslice-controller',
+      queue: this.queue,
+      workers: this.opts.workers ?? 5,
+      waitFor: [this.services, this.pods, this.slices],
+      reconcile: (key) => this.reconcile(key),
+    });
+  }
+
+  private enqueueFor(pod: Pod): void {
+    for (const svc of this.services.cache.listInNamespace(pod.metadata?.namespace ?? '')) {
+      if (serviceSelects(svc, pod)) this.queue.add(objectKey(svc));
+    }
+  }
+
+  /** The slices this controller manages for the Service `name` in `namespace`, from the cache. */
+  private managedSlices(namespace: string, name: string): EndpointSlice[] {
+    return this.slices.cache
+      .listInNamespace(namespace)
+      .filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.metadata?.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const svc = this.services.cache.get(key);
+    // A deleted Service's slices are the garbage collector's (they are owned by it).
+    if (!svc || !managesEndpoints(svc)) return;
+    const existing = this.managedSlices(namespace, name);
+    const cached = new Map(existing.map((s) => [s.metadata?.uid ?? '', s.metadata?.resourceVersion]));
+    if (this.written.pending(key, (uid) => cached.get(uid)).length > 0) return { requeueAfterMs: CACHE_LAG_RETRY_MS };
+    // Slices of an earlier Service of the same name are not this one's.
+    const mine = existing.filter((s) => (s.metadata?.ownerReferences ?? []).some((r) => r.uid === svc.metadata?.uid));
+    const plan = planSlices(svc, this.pods.cache.listInNamespace(namespace), mine, this.opts.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE);
+    for (const s of plan.delete) {
+      try {
+        await this.api.delete(namespace, s.metadata?.name ?? '', { preconditions: { uid: s.metadata?.uid ?? '' } });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    for (const s of plan.update) this.written.written(key, await this.api.update(namespace, s));
+    for (const s of plan.create) this.written.written(key, await this.api.create(namespace, s));
+    return;
+  }
+}

@@ -1,0 +1,77 @@
+// What both the endpoints and the endpointslice controllers ask of a Service and its pods:
+// which pods it selects, whether a pod belongs among its endpoints, and which port a
+// Service port reaches on a pod (a named targetPort resolves against the pod's container ports).
+import type { core, discovery } from '../../api/types.js';
+import type { ResourceType } from '../../client/index.js';
+import { isPodReady } from './pods.js';
+
+/** discovery.k8s.io/v1 endpointslices on the wire (the client's list of well-known kinds lacks it). */
+export const ENDPOINTSLICES: ResourceType<discovery.EndpointSlice> = Object.freeze({
+  group: 'discovery.k8s.io',
+  version: 'v1',
+  resource: 'endpointslices',
+  kind: 'EndpointSlice',
+  namespaced: true,
+});
+
+type Pod = core.Pod;
+type Service = core.Service;
+
+/** Set on Endpoints and EndpointSlices of headless Services. */
+export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+
+/** A Service's selector as Kubernetes reads it for endpoints: an empty one selects nothing (no management). */
+export function serviceSelects(svc: Service, pod: Pod): boolean {
+  const sel = svc.spec?.selector;
+  if (!sel || Object.keys(sel).length === 0) return false;
+  if ((pod.metadata?.namespace ?? '') !== (svc.metadata?.namespace ?? '')) return false;
+  const labels = pod.metadata?.labels ?? {};
+  return Object.entries(sel).every(([k, v]) => labels[k] === v);
+}
+
+/** Whether the endpoints controllers manage this Service's endpoints at all. */
+export function managesEndpoints(svc: Service): boolean {
+  return Object.keys(svc.spec?.selector ?? {}).length > 0 && svc.spec?.type !== 'ExternalName';
+}
+
+/**
+ * Kubernetes' ShouldPodBeInEndpoints: a pod with an IP that has not finished for good (a pod that
+ * will never run again is out; one that may restart stays), and, unless terminating pods are
+ * wanted, one not being deleted.
+ */
+export function shouldPodBeInEndpoints(pod: Pod, includeTerminating: boolean): boolean {
+  const phase = pod.status?.phase;
+  const restart = pod.spec?.restartPolicy ?? 'Always';
+  if (restart === 'Never' && (phase === 'Failed' || phase === 'Succeeded')) return false;
+  if (restart === 'OnFailure' && phase === 'Succeeded') return false;
+  if (!pod.status?.podIP) return false;
+  if (!includeTerminating && pod.metadata?.deletionTimestamp) return false;
+  return true;
+}
+
+/**
+ * The port a Service port reaches on `pod`: a number as given, a name looked up among the
+ * containers' ports of the same protocol; undefined when the pod has no such port.
+ */
+export function targetPortOn(pod: Pod, port: core.ServicePort): number | undefined {
+  const target = port.targetPort ?? port.port;
+  if (typeof target === 'number') return target;
+  if (/^\d+$/.test(target)) return Number(target);
+  const protocol = port.protocol ?? 'TCP';
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    for (const cp of c.ports ?? []) if (cp.name === target && (cp.protocol ?? 'TCP') === protocol) return cp.containerPort;
+  }
+  return undefined;
+}
+
+/** The DNS hostname a pod has under a Service: its spec.hostname when its subdomain is the Service. */
+export function podHostname(pod: Pod, svc: Service): string | undefined {
+  const h = pod.spec?.hostname;
+  return h && pod.spec?.subdomain === svc.metadata?.name && pod.metadata?.namespace === svc.metadata?.namespace ? h : undefined;
+}
+
+export function podReference(pod: Pod): core.ObjectReference {
+  return { kind: 'Pod', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid };
+}
+
+export { isPodReady };
