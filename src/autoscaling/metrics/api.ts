@@ -3,6 +3,7 @@
 // NodeMetrics, with labelSelector and fieldSelector=metadata.name, as metrics-server
 // serves it. `kubectl top` finds it through discovery and lists
 // /apis/metrics.k8s.io/v1beta1/namespaces/<ns>/pods?labelSelector=… .
+import { compareStrings } from '../../api/compare.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../../api/errors.js';
 import { FieldSelectorError, fieldsMatch, parseFieldSelector } from '../../api/fields.js';
@@ -157,7 +158,7 @@ export function createMetricsApi(provider: MetricsProvider, options: MetricsApiO
     const usage = provider
       .podUsage(namespace)
       .filter((p) => matches(labels, p.labels) && fieldsMatch(fields, (f) => (f === 'metadata.name' ? p.name : f === 'metadata.namespace' ? p.namespace : undefined)))
-      .sort((a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)));
+      .sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
     const items = usage.map((p) => toPodMetrics(p, at));
     return { items, rows: usage.map((p, i) => podRow(p, items[i]!)) };
   }
@@ -168,7 +169,7 @@ export function createMetricsApi(provider: MetricsProvider, options: MetricsApiO
     const items = provider
       .nodeUsage()
       .filter((n) => matches(labels, n.labels) && fieldsMatch(fields, (f) => (f === 'metadata.name' ? n.name : undefined)))
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareStrings(a.name, b.name))
       .map((n) => toNodeMetrics(n, at));
     return { items, rows: items.map(nodeRow) };
   }

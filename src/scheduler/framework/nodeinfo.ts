@@ -1,4 +1,5 @@
 // Building PodInfo / NodeInfo and keeping a NodeInfo's totals as pods come and go.
+import { compareStrings } from '../../api/compare.js';
 import type { core } from '../../api/types.js';
 import { intValueOf } from '../../api/quantity.js';
 import { findCondition } from '../../node/shared/conditions.js';
@@ -32,7 +33,7 @@ export function makePodInfo(pod: core.Pod): PodInfo {
   const requests = podRequests(pod);
   const requestNames = Object.keys(requests)
     .filter((n) => n !== 'pods' && requests[n]! > 0)
-    .sort((a, b) => (RESOURCE_ORDER[a] ?? 3) - (RESOURCE_ORDER[b] ?? 3) || a.localeCompare(b));
+    .sort((a, b) => (RESOURCE_ORDER[a] ?? 3) - (RESOURCE_ORDER[b] ?? 3) || compareStrings(a, b));
   const info: PodInfo = {
     pod,
     key: podKey(pod),
