@@ -29,6 +29,9 @@ export interface FieldCause {
 }
 
 export class ApiError extends Error {
+  /** Warning headers the failed request still carries (e.g. unknown fields under fieldValidation=Warn). */
+  warnings: string[] = [];
+
   constructor(
     readonly code: number,
     readonly reason: StatusReason,

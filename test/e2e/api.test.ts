@@ -383,6 +383,26 @@ describe('API server: field validation, initial events, collections, logs, token
     assert.equal((await c.req('GET', '/api/v1/namespaces/default/pods/strict')).status, 404);
   });
 
+  it('keeps the unknown-field warnings on a write that fails (create, update, patch)', async () => {
+    const warning = '299 - "unknown field \\"spec.containres\\""';
+    // The name is taken (the test above created it): 409 AlreadyExists, with the warning.
+    const body = { ...pod('warned'), spec: { containers: [{ name: 'c', image: 'nginx' }], containres: [] } };
+    const create = await c.req('POST', '/api/v1/namespaces/default/pods?fieldValidation=Warn', { body });
+    assert.equal(create.status, 409);
+    assert.equal(create.headers.warning, warning);
+    // A stale resourceVersion: 409 Conflict, with the warning.
+    const update = await c.req('PUT', '/api/v1/namespaces/default/pods/warned', { body: { ...body, metadata: { name: 'warned', resourceVersion: '1' } } });
+    assert.equal(update.status, 409);
+    assert.equal(update.headers.warning, warning);
+    // An invalid change (containers may not be added to a pod): 422 Invalid, with the warning.
+    const patch = await c.req('PATCH', '/api/v1/namespaces/default/pods/warned', {
+      body: { spec: { containres: [], containers: [{ name: 'c', image: 'nginx' }, { name: 'd', image: 'nginx' }] } },
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    assert.equal(patch.status, 422);
+    assert.equal(patch.headers.warning, warning);
+  });
+
   it('answers fields of the wrong type with a 400 Status naming the field', async () => {
     const r = await c.req('POST', '/apis/apps/v1/namespaces/default/deployments', {
       body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'typed' }, spec: { replicas: 'three' } },

@@ -42,7 +42,7 @@ export function sendError(res: ServerResponse, err: ApiError, format: BodyFormat
     res.destroy();
     return;
   }
-  sendObject(res, err.code, err.toStatus(), format);
+  sendObject(res, err.code, err.toStatus(), format, { warnings: err.warnings });
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {

@@ -331,8 +331,17 @@ export class ObjectService {
   // ---- create --------------------------------------------------------------------------
 
   async create(r: ServedResource, ns: string | undefined, body: unknown, opts: WriteOptions): Promise<WriteOutcome> {
+    const warnings: string[] = [];
+    try {
+      return await this.createChecked(r, ns, body, opts, warnings);
+    } catch (err) {
+      throw withWarnings(err, warnings);
+    }
+  }
+
+  private async createChecked(r: ServedResource, ns: string | undefined, body: unknown, opts: WriteOptions, warnings: string[]): Promise<WriteOutcome> {
     const obj = this.asObject(r, body);
-    const warnings = this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation);
+    warnings.push(...this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation));
     this.checkNamespace(r, obj, ns);
     if (r.def.namespaced) await this.requireNamespace(ns!, true);
     const meta = metaOf(obj);
@@ -471,8 +480,17 @@ export class ObjectService {
   }
 
   async update(r: ServedResource, ns: string | undefined, name: string, body: unknown, opts: WriteOptions, subresource?: 'status'): Promise<WriteOutcome> {
+    const warnings: string[] = [];
+    try {
+      return await this.updateChecked(r, ns, name, body, opts, warnings, subresource);
+    } catch (err) {
+      throw withWarnings(err, warnings);
+    }
+  }
+
+  private async updateChecked(r: ServedResource, ns: string | undefined, name: string, body: unknown, opts: WriteOptions, warnings: string[], subresource?: 'status'): Promise<WriteOutcome> {
     const obj = this.asObject(r, body);
-    const warnings = this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation);
+    warnings.push(...this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation));
     const meta = (obj.metadata ??= {});
     if (meta.name && meta.name !== name) {
       throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
@@ -498,20 +516,25 @@ export class ObjectService {
     subresource?: 'status',
   ): Promise<WriteOutcome> {
     const pinned = patchPinsResourceVersion(contentType, patch);
-    let warnings: string[] = [];
-    const out = await this.guardedUpdate(r, ns, name, {
-      mutate: (fresh) => {
-        const current = fresh();
-        const patched = this.cfg.applyPatch(r.def.kind, contentType, current, patch);
-        const obj = this.asObject(r, patched);
-        warnings = this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation);
-        return obj;
-      },
-      pinned: pinned ? (c) => c.metadata?.resourceVersion : undefined,
-      mode: subresource ?? 'main',
-      dryRun: opts.dryRun,
-    });
-    return { ...out, warnings };
+    const warnings: string[] = [];
+    try {
+      const out = await this.guardedUpdate(r, ns, name, {
+        mutate: (fresh) => {
+          const current = fresh();
+          const patched = this.cfg.applyPatch(r.def.kind, contentType, current, patch);
+          const obj = this.asObject(r, patched);
+          // A conflict retry patches afresh: the warnings are the last attempt's.
+          warnings.splice(0, warnings.length, ...this.checkFields(r.apiVersion, r.def.kind, obj, opts.fieldValidation));
+          return obj;
+        },
+        pinned: pinned ? (c) => c.metadata?.resourceVersion : undefined,
+        mode: subresource ?? 'main',
+        dryRun: opts.dryRun,
+      });
+      return { ...out, warnings };
+    } catch (err) {
+      throw withWarnings(err, warnings);
+    }
   }
 
   // ---- scale -----------------------------------------------------------------------------
@@ -722,4 +745,10 @@ export function patchPinsResourceVersion(contentType: string, patch: unknown): b
   }
   if (!isPlainObject(patch) || !isPlainObject(patch.metadata)) return false;
   return typeof patch.metadata.resourceVersion === 'string' && patch.metadata.resourceVersion !== '';
+}
+
+/** A failed write still answers with the warnings its body earned, as Kubernetes' warning recorder does. */
+function withWarnings(err: unknown, warnings: string[]): unknown {
+  if (err instanceof ApiError && warnings.length > 0) err.warnings.push(...warnings);
+  return err;
 }
