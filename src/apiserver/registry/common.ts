@@ -1,6 +1,7 @@
 // Pieces every kind's registry file shares: field-error constructors worded like Kubernetes'
 // (values printed the way Go's field.Invalid prints them), ObjectMeta validation, the
 // generation/status strategies, and table helpers.
+import { deepEqual } from '../../api/equal.js';
 import type { FieldCause } from '../../api/errors.js';
 import type { KubeObject, ObjectMeta, meta } from '../../api/types.js';
 import type { NameValidator } from '../../api/names.js';
@@ -110,21 +111,7 @@ export function metaOf(obj: KubeObject): WritableMeta {
   return obj.metadata as WritableMeta;
 }
 
-/** Structural equality over JSON values (Kubernetes' Semantic.DeepEqual for our purposes). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
-}
+export { deepEqual };
 
 export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);

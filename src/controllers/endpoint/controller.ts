@@ -4,14 +4,13 @@
 import type { core } from '../../api/types.js';
 import {
   ENDPOINTS, PODS, SERVICES, WorkQueue, finalState, objectKey, runController, splitKey,
-  type Clock, type DeletedFinalStateUnknown, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
+  type Clock, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
 } from '../../client/index.js';
-import { deepEqual } from '../runtime/equal.js';
+import { deepEqual } from '../../api/equal.js';
 import { isNotFound } from '../runtime/names.js';
-import { managesEndpoints, serviceSelects } from '../runtime/services.js';
+import { managesEndpoints, queueServicesOnChange } from '../runtime/services.js';
 import { desiredEndpoints } from './desired.js';
 
-type Pod = core.Pod;
 type Endpoints = core.Endpoints;
 
 export interface EndpointsControllerOptions {
@@ -35,21 +34,7 @@ export class EndpointsController {
     this.endpoints = opts.factory.informer(ENDPOINTS);
     this.api = opts.client.resource(ENDPOINTS);
 
-    this.services.addEventHandler({
-      onAdd: (svc) => this.queue.add(objectKey(svc)),
-      onUpdate: (_old, svc) => this.queue.add(objectKey(svc)),
-      onDelete: (svc) => this.queue.add(objectKey(finalState(svc))),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueFor(pod),
-      onUpdate: (old, pod) => {
-        if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-        this.enqueueFor(pod);
-        // A relabelled pod leaves the Services that selected it.
-        if (!deepEqual(old.metadata?.labels, pod.metadata?.labels)) this.enqueueFor(old);
-      },
-      onDelete: (pod) => this.enqueueFor(finalState(pod as Pod | DeletedFinalStateUnknown<Pod>)),
-    });
+    queueServicesOnChange(this.services, this.pods, this.queue);
     // Someone deleted our Endpoints: put them back.
     this.endpoints.addEventHandler({ onDelete: (ep) => this.queue.add(objectKey(finalState(ep))) });
   }
@@ -69,11 +54,6 @@ export class EndpointsController {
     return running;
   }
 
-  private enqueueFor(pod: Pod): void {
-    for (const svc of this.services.cache.listInNamespace(pod.metadata?.namespace ?? '')) {
-      if (serviceSelects(svc, pod)) this.queue.add(objectKey(svc));
-    }
-  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);

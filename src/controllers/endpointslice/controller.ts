@@ -2,17 +2,15 @@
 // kubernetes.io/service-name and managed-by endpointslice-controller.k8s.io, owned by the
 // Service) that list its pods, planned by reconciler.ts. Slices of a deleted Service go with it
 // through their owner reference (the garbage collector).
-import type { core, discovery } from '../../api/types.js';
+import type { discovery } from '../../api/types.js';
 import {
-  PODS, SERVICES, WorkQueue, WrittenVersions, finalState, objectKey, runController, splitKey,
-  type Clock, type DeletedFinalStateUnknown, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
+  PODS, SERVICES, WorkQueue, WrittenVersions, finalState, runController, splitKey,
+  type Clock, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
 } from '../../client/index.js';
-import { deepEqual } from '../runtime/equal.js';
 import { isNotFound } from '../runtime/names.js';
-import { ENDPOINTSLICES, managesEndpoints, serviceSelects } from '../runtime/services.js';
+import { ENDPOINTSLICES, managesEndpoints, queueServicesOnChange } from '../runtime/services.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, planSlices } from './reconciler.js';
 
-type Pod = core.Pod;
 type EndpointSlice = discovery.EndpointSlice;
 
 /** How soon to look again when our own writes are not in the cache yet. */
@@ -43,20 +41,7 @@ export class EndpointSliceController {
     this.slices = opts.factory.informer(ENDPOINTSLICES);
     this.api = opts.client.resource(ENDPOINTSLICES);
 
-    this.services.addEventHandler({
-      onAdd: (svc) => this.queue.add(objectKey(svc)),
-      onUpdate: (_old, svc) => this.queue.add(objectKey(svc)),
-      onDelete: (svc) => this.queue.add(objectKey(finalState(svc))),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueFor(pod),
-      onUpdate: (old, pod) => {
-        if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-        this.enqueueFor(pod);
-        if (!deepEqual(old.metadata?.labels, pod.metadata?.labels)) this.enqueueFor(old);
-      },
-      onDelete: (pod) => this.enqueueFor(finalState(pod as Pod | DeletedFinalStateUnknown<Pod>)),
-    });
+    queueServicesOnChange(this.services, this.pods, this.queue);
     const bySlice = (slice: EndpointSlice) => {
       const labels = slice.metadata?.labels ?? {};
       if (labels[MANAGED_BY_LABEL] === CONTROLLER_NAME && labels[SERVICE_NAME_LABEL]) this.queue.add(`${slice.metadata?.namespace}/${labels[SERVICE_NAME_LABEL]}`);
@@ -78,11 +63,6 @@ export class EndpointSliceController {
     });
   }
 
-  private enqueueFor(pod: Pod): void {
-    for (const svc of this.services.cache.listInNamespace(pod.metadata?.namespace ?? '')) {
-      if (serviceSelects(svc, pod)) this.queue.add(objectKey(svc));
-    }
-  }
 
   /** The slices this controller manages for the Service `name` in `namespace`, from the cache. */
   private managedSlices(namespace: string, name: string): EndpointSlice[] {

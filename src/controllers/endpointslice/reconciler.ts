@@ -5,7 +5,7 @@
 // one empty placeholder slice, as Kubernetes does.
 import { compareStrings } from '../../api/compare.js';
 import type { core, discovery, OwnerReference } from '../../api/types.js';
-import { deepEqual } from '../runtime/equal.js';
+import { deepEqual } from '../../api/equal.js';
 import { HEADLESS_LABEL, isPodReady, podHostname, podReference, serviceSelects, shouldPodBeInEndpoints, targetPortOn } from '../runtime/services.js';
 
 type Pod = core.Pod;

@@ -2,7 +2,8 @@
 // which pods it selects, whether a pod belongs among its endpoints, and which port a
 // Service port reaches on a pod (a named targetPort resolves against the pod's container ports).
 import type { core, discovery } from '../../api/types.js';
-import type { ResourceType } from '../../client/index.js';
+import { deepEqual } from '../../api/equal.js';
+import { finalState, objectKey, type DeletedFinalStateUnknown, type Informer, type ResourceType, type WorkQueue } from '../../client/index.js';
 import { isPodReady } from './pods.js';
 
 /** discovery.k8s.io/v1 endpointslices on the wire (the client's list of well-known kinds lacks it). */
@@ -75,3 +76,30 @@ export function podReference(pod: Pod): core.ObjectReference {
 }
 
 export { isPodReady };
+
+/**
+ * The handlers both the endpoints and the endpointslice controllers need: a Service's key is queued when
+ * it changes, and when a pod it selects (or selected, before a relabelling) changes.
+ */
+export function queueServicesOnChange(services: Informer<Service>, pods: Informer<Pod>, queue: WorkQueue<string>): void {
+  const queueSelecting = (pod: Pod) => {
+    for (const svc of services.cache.listInNamespace(pod.metadata?.namespace ?? '')) {
+      if (serviceSelects(svc, pod)) queue.add(objectKey(svc));
+    }
+  };
+  services.addEventHandler({
+    onAdd: (svc) => queue.add(objectKey(svc)),
+    onUpdate: (_old, svc) => queue.add(objectKey(svc)),
+    onDelete: (svc) => queue.add(objectKey(finalState(svc))),
+  });
+  pods.addEventHandler({
+    onAdd: (pod) => queueSelecting(pod),
+    onUpdate: (old, pod) => {
+      if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
+      queueSelecting(pod);
+      // A relabelled pod leaves the Services that selected it.
+      if (!deepEqual(old.metadata?.labels, pod.metadata?.labels)) queueSelecting(old);
+    },
+    onDelete: (pod) => queueSelecting(finalState(pod as Pod | DeletedFinalStateUnknown<Pod>)),
+  });
+}

@@ -1,4 +1,7 @@
-// Structural equality over JSON values (undefined members count as absent).
+// Structural equality over JSON values (Kubernetes' Semantic.DeepEqual for our purposes): the API server's
+// "did anything change" checks and the controllers' "is the object already as wanted" both use it.
+
+/** Undefined members count as absent. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
@@ -11,5 +14,5 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const bo = b as Record<string, unknown>;
   const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => bk.includes(k) && deepEqual(ao[k], bo[k]));
+  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
 }
