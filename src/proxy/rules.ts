@@ -234,18 +234,5 @@ export function restoreInput(rules: NatRules, existingOurs: string[]): string {
   return lines.join('\n');
 }
 
-function cidrBounds(cidr: string): [number, number] | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr.trim());
-  if (!m) return undefined;
-  const base = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(m[5]));
-  const start = base - (base % size);
-  return [start, start + size - 1];
-}
-
 /** Whether two IPv4 CIDRs share an address (a pod subnet inside the service CIDR would be rejected). */
-export function cidrsOverlap(a: string, b: string): boolean {
-  const x = cidrBounds(a);
-  const y = cidrBounds(b);
-  return !!x && !!y && x[0] <= y[1] && y[0] <= x[1];
-}
+export { cidrsOverlap } from '../runtime/cri/host.js';
