@@ -99,7 +99,7 @@ export class PodWorker {
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   private lastStatusJson = '';
   /** The status writes in flight, chained: each goes out after the one before it landed, never overtaking it. */
-  private statusWrites: Promise<unknown> = Promise.resolve();
+  private statusWrites: Promise<void> = Promise.resolve();
   /** The current sandbox's IPs (they never change for a sandbox): asked once, not at every resync. */
   private sandboxIPs?: { id: string; ips: string[] };
   /** What this worker last wrote to the pod's etc-hosts file. */
@@ -447,7 +447,8 @@ export class PodWorker {
    */
   private queueStatus(compute: () => core.PodStatus): Promise<core.PodStatus> {
     const write = this.statusWrites.then(() => this.putStatus(compute()));
-    this.statusWrites = write.catch(() => undefined);
+    // The chain's tail keeps no status alive once written.
+    this.statusWrites = write.then(() => undefined, () => undefined);
     return write;
   }
 
