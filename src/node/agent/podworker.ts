@@ -17,7 +17,7 @@ import { removeContainerLogs } from './logrotation.js';
 import { podCgroupName, setUpPodCgroup } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
 import { qosClass } from '../shared/qos.js';
-import { computePodStatus, type ContainerObservation } from './status.js';
+import { computePodStatus, initialPodStatus, reportedByNode, type ContainerObservation } from './status.js';
 import {
   containerEnv, containerFieldPath, containerResources, dnsSettings, etcHosts, expandVars, portMappings, type EnvSources, type FieldContext,
 } from './translate.js';
@@ -98,6 +98,8 @@ export class PodWorker {
   private readonly imagePulls = new Map<string, ImagePullState>();
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   private lastStatusJson = '';
+  /** The status writes in flight, chained: each goes out after the one before it landed, never overtaking it. */
+  private statusWrites: Promise<void> = Promise.resolve();
   /** The current sandbox's IPs (they never change for a sandbox): asked once, not at every resync. */
   private sandboxIPs?: { id: string; ips: string[] };
   /** What this worker last wrote to the pod's etc-hosts file. */
@@ -114,7 +116,9 @@ export class PodWorker {
   }
 
   update(pod: core.Pod): void {
-    this.pod = pod;
+    // An event from before this worker's first status write may arrive after it: keep the status written (its startTime
+    // and transition times) rather than recompute them from an older copy.
+    this.pod = !reportedByNode(pod) && reportedByNode(this.pod) && pod.metadata?.uid === this.uid ? { ...pod, status: this.pod.status } : pod;
     this.kick();
   }
 
@@ -191,6 +195,10 @@ export class PodWorker {
     }
 
     if (!sandbox) {
+      // First sync of a pod no node has reported: post Pending/ContainerCreating at once, as the kubelet does, without
+      // waiting for it (the sandbox and image pull go ahead; later writes queue behind it). A pod with a sandbox or a
+      // startTime is never reset this way: its status comes from the runtime.
+      if (sandboxes.length === 0 && !reportedByNode(pod) && this.lastStatusJson === '') this.postInitialStatus();
       for (const old of sandboxes) {
         for (const c of await runtime.listContainers({ sandboxId: old.id })) this.host.probes.remove(c.id);
         await runtime.stopSandbox(old.id);
@@ -420,10 +428,31 @@ export class PodWorker {
     };
   }
 
-  private async writeStatus(podIPs: string[], sandboxReady: boolean, obs: { init: ContainerObservation[]; main: ContainerObservation[] }): Promise<core.PodStatus> {
-    const status = computePodStatus({
+  private postInitialStatus(): void {
+    this.queueStatus(() => initialPodStatus(this.pod, this.host.hostIP, this.host.clock.now())).then(
+      () => { if (this.goneFromApi) this.kick(); },
+      (err: Error) => this.host.log(`pod ${podKey(this.pod)}: initial status: ${err.message}`),
+    );
+  }
+
+  private writeStatus(podIPs: string[], sandboxReady: boolean, obs: { init: ContainerObservation[]; main: ContainerObservation[] }): Promise<core.PodStatus> {
+    return this.queueStatus(() => computePodStatus({
       pod: this.pod, sandboxReady, podIPs, hostIP: this.host.hostIP, initContainers: obs.init, containers: obs.main, now: this.host.clock.now(),
-    });
+    }));
+  }
+
+  /**
+   * Writes go out one after another in the order asked for, so a later status never lands before an earlier one; each
+   * is computed once the write before it has landed, against the pod that write returned (startTime, transition times).
+   */
+  private queueStatus(compute: () => core.PodStatus): Promise<core.PodStatus> {
+    const write = this.statusWrites.then(() => this.putStatus(compute()));
+    // The chain's tail keeps no status alive once written.
+    this.statusWrites = write.then(() => undefined, () => undefined);
+    return write;
+  }
+
+  private async putStatus(status: core.PodStatus): Promise<core.PodStatus> {
     const json = JSON.stringify(status);
     if (json !== this.lastStatusJson) {
       try {

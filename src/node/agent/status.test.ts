@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { core } from '../../api/types.js';
 import type { ContainerStatusInfo } from '../../runtime/runtime.js';
-import { computePodStatus, normalizeImage, type ContainerObservation } from './status.js';
+import { computePodStatus, initialPodStatus, normalizeImage, reportedByNode, type ContainerObservation } from './status.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 const pod = (restartPolicy: string, init: string[] = []): core.Pod => ({
@@ -80,4 +80,49 @@ test('image names are normalised like the kubelet shows them', () => {
   assert.equal(normalizeImage('user/app:1'), 'docker.io/user/app:1');
   assert.equal(normalizeImage('localhost/kujira-demo:1'), 'localhost/kujira-demo:1');
   assert.equal(normalizeImage('127.0.0.1:5000/kujira/demo:1'), '127.0.0.1:5000/kujira/demo:1');
+});
+
+test('the first status, before the sandbox: Pending, nothing ready, every container ContainerCreating with the spec image', () => {
+  const p: core.Pod = {
+    metadata: { name: 'p', namespace: 'default', uid: 'u' },
+    spec: { containers: [
+      { name: 'a', image: 'nginx', resources: { requests: { cpu: '100m' } } },
+      { name: 'b', image: '127.0.0.1:1/kujira/none:1' },
+    ] },
+    status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2024-12-31T23:59:59Z' }] },
+  };
+  assert.equal(reportedByNode(p), false);
+  const s = initialPodStatus(p, '127.0.0.1', T0);
+  assert.equal(reportedByNode({ ...p, status: s }), true);
+  assert.deepEqual(s, {
+    phase: 'Pending',
+    conditions: [
+      { type: 'PodReadyToStartContainers', status: 'False', lastProbeTime: null, lastTransitionTime: '2025-01-01T00:00:00Z' },
+      { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: '2025-01-01T00:00:00Z' },
+      { type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: '2025-01-01T00:00:00Z', reason: 'ContainersNotReady', message: 'containers with unready status: [a b]' },
+      { type: 'ContainersReady', status: 'False', lastProbeTime: null, lastTransitionTime: '2025-01-01T00:00:00Z', reason: 'ContainersNotReady', message: 'containers with unready status: [a b]' },
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: '2024-12-31T23:59:59Z' },
+    ],
+    hostIP: '127.0.0.1',
+    hostIPs: [{ ip: '127.0.0.1' }],
+    startTime: '2025-01-01T00:00:00Z',
+    containerStatuses: ['a', 'b'].map((name, i) => ({
+      name, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0,
+      image: ['nginx', '127.0.0.1:1/kujira/none:1'][i], imageID: '', started: false,
+    })),
+    qosClass: 'Burstable',
+  });
+});
+
+test('the first status with init containers: all of them PodInitializing, Initialized False', () => {
+  const s = initialPodStatus(pod('Always', ['one', 'two']), '127.0.0.1', T0);
+  assert.equal(s.phase, 'Pending');
+  assert.deepEqual(s.initContainerStatuses?.map((x) => [x.name, x.state?.waiting?.reason, x.ready, x.restartCount, x.image]),
+    [['one', 'PodInitializing', false, 0, 'busybox'], ['two', 'PodInitializing', false, 0, 'busybox']]);
+  assert.deepEqual(s.containerStatuses?.map((x) => [x.name, x.state?.waiting?.reason]), [['web', 'PodInitializing']]);
+  assert.equal(cond(s, 'Initialized')?.status, 'False');
+  assert.equal(cond(s, 'Initialized')?.reason, 'ContainersNotInitialized');
+  assert.equal(cond(s, 'Initialized')?.message, 'containers with incomplete status: [one two]');
+  assert.equal(cond(s, 'Ready')?.message, 'containers with unready status: [web]');
+  assert.equal(s.qosClass, 'BestEffort');
 });

@@ -83,7 +83,9 @@ export function containerStatus(spec: core.Container, obs: ContainerObservation,
     lastState,
     ready: running && obs.ready,
     restartCount: cur ? cur.attempt : obs.previous ? obs.previous.attempt + 1 : 0,
-    image: normalizeImage(spec.image ?? ''),
+    // A container the runtime never created shows the image as the spec names it (the kubelet's default status);
+    // once created, as the runtime resolved it.
+    image: cur ? normalizeImage(spec.image ?? '') : spec.image ?? '',
     imageID: cur?.imageRef ?? '',
     started: running && obs.started,
   };
@@ -181,4 +183,18 @@ export function computePodStatus(obs: PodObservation): core.PodStatus {
     status.podIPs = old.podIPs;
   }
   return status;
+}
+
+/**
+ * The status the kubelet posts on its first sync of a pod, before it creates the sandbox: Pending, nothing ready,
+ * every container waiting ContainerCreating (PodInitializing, init containers included, when there are init containers),
+ * with hostIP, startTime and qosClass.
+ */
+export function initialPodStatus(pod: core.Pod, hostIP: string, now: number): core.PodStatus {
+  return computePodStatus({ pod, sandboxReady: false, podIPs: [], hostIP, initContainers: [], containers: [], now });
+}
+
+/** A node agent has reported this pod already (it set startTime): taking it again must rebuild from the runtime instead. */
+export function reportedByNode(pod: core.Pod): boolean {
+  return !!pod.status?.startTime;
 }
