@@ -99,6 +99,10 @@ describe('Services through the API', () => {
     const moved = await c.req('PATCH', `${SVC}/fixed-2`, { body: { spec: { clusterIP: '10.96.0.12', clusterIPs: ['10.96.0.12'] } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
     assert.equal(moved.status, 422);
     assert.match(moved.json().message, /spec\.clusterIPs\[0\]: Invalid value: \[\]string\{"10\.96\.0\.12"\}: may not change once set/);
+    // Only clusterIP in the patch: carried to clusterIPs[0] (Kubernetes' NormalizeClusterIPs), same answer.
+    const movedOne = await c.req('PATCH', `${SVC}/fixed-2`, { body: { spec: { clusterIP: '10.96.0.13' } }, headers: { 'Content-Type': 'application/merge-patch+json' } });
+    assert.equal(movedOne.status, 422);
+    assert.match(movedOne.json().message, /spec\.clusterIPs\[0\]: Invalid value: \[\]string\{"10\.96\.0\.13"\}: may not change once set/);
     const replaced = await c.req('PUT', `${SVC}/fixed-2`, { body: { ...service('fixed-2', {}), metadata: { name: 'fixed-2', resourceVersion: svc.metadata.resourceVersion } } });
     assert.equal(replaced.status, 200, replaced.body);
     assert.equal(replaced.json().spec.clusterIP, '10.96.0.10');

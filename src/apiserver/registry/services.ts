@@ -183,6 +183,25 @@ function validateSpec(svc: Service): FieldCause[] {
  * Kubernetes' PatchAllocatedValues: an update that leaves out the cluster IP or a node port keeps
  * the one already allocated (`kubectl replace` with a manifest that never named them).
  */
+/**
+ * Kubernetes' NormalizeClusterIPs on update: a change to only one of clusterIP / clusterIPs is carried to the
+ * other, so that `kubectl patch -p '{"spec":{"clusterIP":"…"}}'` is judged as a change of the primary
+ * address (`spec.clusterIPs[0]: … may not change once set`) rather than as the two fields disagreeing.
+ */
+function normalizeClusterIPs(svc: Service, old: Service): void {
+  const spec = specOf<core.ServiceSpec>(svc as KubeObject);
+  const before = old.spec ?? {};
+  const ipsBefore = before.clusterIPs ?? [];
+  const ipsNow = spec.clusterIPs ?? [];
+  const sameIPs = ipsNow.length === ipsBefore.length && ipsNow.every((ip, i) => ip === ipsBefore[i]);
+  if ((spec.clusterIP ?? '') !== (before.clusterIP ?? '') && sameIPs) {
+    if (!spec.clusterIP) delete spec.clusterIPs;
+    else if (ipsNow.length > 0) spec.clusterIPs = [spec.clusterIP, ...ipsNow.slice(1)];
+  } else if ((spec.clusterIP ?? '') === (before.clusterIP ?? '') && !sameIPs && ipsNow.length > 0) {
+    spec.clusterIP = ipsNow[0];
+  }
+}
+
 function keepAllocatedValues(svc: Service, old: Service): void {
   const spec = specOf<core.ServiceSpec>(svc as KubeObject);
   const before = old.spec ?? {};
@@ -290,6 +309,7 @@ export function services(): ResourceDefinition {
     prepareForCreate: (obj) => prepareForCreate(obj, strategy),
     prepareForUpdate(obj, old) {
       prepareForUpdate(obj, old, strategy);
+      normalizeClusterIPs(obj as Service, old as Service);
       keepAllocatedValues(obj as Service, old as Service);
       dropTypeDependentFields(obj as Service, old as Service);
       applyDefaults(obj);
