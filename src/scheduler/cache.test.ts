@@ -33,6 +33,17 @@ describe('SchedulerCache', () => {
     assert.equal(c.getNode('n1')!.requested['cpu'], 1000);
   });
 
+  it('a pod released by its owner (relabelled out of its ReplicaSet) stops counting as a sibling', () => {
+    const c = new SchedulerCache();
+    c.setNode(node('n1'));
+    c.setPod(bound(pod('a', { cpu: '1', owner: 'rs' }), 'n1'));
+    assert.equal(c.getNode('n1')!.ownerCounts.get('rs'), 1);
+    c.setPod(bound(pod('a', { cpu: '1' }), 'n1'));
+    assert.equal(c.getNode('n1')!.ownerCounts.get('rs'), undefined);
+    assert.equal(c.getNode('n1')!.requested['cpu'], 1000);
+    assert.equal(c.getNode('n1')!.podCount, 1);
+  });
+
   it('unconfirmed assumed pods expire after the TTL', () => {
     const c = new SchedulerCache(1000);
     c.setNode(node('n1'));

@@ -3,7 +3,7 @@
 // server confirmed the binding. Counting assumed pods is what lets a burst of six
 // replicas spread 2 + 2 + 2 instead of piling onto the node that looked emptiest.
 import type { core } from '../api/types.js';
-import { accountPod, makeNodeInfo, makePodInfo, podKey, shareOf, withNode } from './framework/nodeinfo.js';
+import { accountPod, controllerUid, makeNodeInfo, makePodInfo, podKey, shareOf, withNode } from './framework/nodeinfo.js';
 import type { NodeInfo, PodInfo, PodShare } from './framework/types.js';
 
 interface CachedPod {
@@ -73,8 +73,9 @@ export class SchedulerCache {
       return;
     }
     const cached = this.pods.get(key);
-    if (cached && cached.nodeName === nodeName) {
-      // Confirmed (or still the same): requests of a bound pod do not change.
+    if (cached && cached.nodeName === nodeName && cached.info.ownerUid === controllerUid(pod)) {
+      // Confirmed (or still the same): requests of a bound pod do not change. Its owner can: a pod relabelled
+      // out of its ReplicaSet is released, and no longer counts as a sibling when spreading the replacement.
       cached.assumed = false;
       delete cached.boundAt;
       return;
