@@ -15,7 +15,7 @@ import { CriRuntime } from '../../runtime/cri/runtime.js';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
 import { machineFacts, registerNode, renewLease, updateNodeStatus, type NodeIdentity } from './node.js';
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, podDirOf, type PodWorkerHost } from './podworker.js';
-import { podCgroupCandidates } from './podcgroup.js';
+import { applyQOSCgroupShares, podCgroupCandidates, qosCgroupShares } from './podcgroup.js';
 import { ProbeManager } from './probes.js';
 import { containerFieldPath, type EnvSources } from './translate.js';
 import { startEndpoint, type RunningEndpoint } from './server.js';
@@ -57,6 +57,8 @@ export interface NodeAgentOptions {
   /** How often the Lease is renewed (ms, default 10 s) and the node status re-posted (default 60 s). */
   leaseRenewIntervalMs?: number;
   nodeStatusIntervalMs?: number;
+  /** How often the QoS cgroups' cpu shares are re-summed regardless of pod changes (the kubelet's minute). */
+  qosCgroupSyncIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -169,8 +171,18 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     return { configMap: (name) => data.get(`cm/${name}`), secret: (name) => data.get(`s/${name}`) };
   };
 
+  // QoS cgroup updates one at a time, each summing the pods with a worker at the time it runs.
+  let qosUpdates: Promise<void> = Promise.resolve();
+  const updateQOSCgroups = (): Promise<void> => {
+    const next = qosUpdates.then(async () => {
+      await applyQOSCgroupShares(roots, cgroupBase, qosCgroupShares([...workers.values()].map((w) => w.pod)));
+    });
+    qosUpdates = next.catch(() => {});
+    return next;
+  };
+
   const host: PodWorkerHost = {
-    runtime, pods, events, probes, clock, nodeName, hostIP: nodeIP, dataDir, cgroupBase, cgroupRoots: roots,
+    runtime, pods, events, probes, clock, nodeName, hostIP: nodeIP, dataDir, cgroupBase, cgroupRoots: roots, updateQOSCgroups,
     clusterDNS: options.clusterDNS ?? [],
     node: { cpuCores: facts.cpuCores, memoryBytes: facts.memoryBytes },
     backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
@@ -210,13 +222,19 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
   };
   every(options.leaseRenewIntervalMs ?? 10_000, () => renewLease(leases, nodeName, node, clock.now(), leaseDuration));
   every(options.nodeStatusIntervalMs ?? 60_000, postNodeStatus);
+  // The kubelet also re-sums the QoS cgroups once a minute, whatever happened.
+  every(options.qosCgroupSyncIntervalMs ?? 60_000, updateQOSCgroups);
 
   const workerFor = (pod: core.Pod): PodWorker | undefined => {
     const uid = pod.metadata?.uid;
     if (!uid || stopping) return undefined;
     let w = workers.get(uid);
     if (!w) {
-      w = new PodWorker(pod, host, (done) => workers.delete(done));
+      w = new PodWorker(pod, host, (done) => {
+        workers.delete(done);
+        // The pod's cgroup is gone: the Burstable total drops (the kubelet re-sums after removing a pod's cgroup).
+        void updateQOSCgroups().catch((err: Error) => log(`qos cgroups: ${err.message}`));
+      });
       workers.set(uid, w);
     }
     return w;
@@ -245,6 +263,7 @@ export async function startNodeAgent(args: StartNodeAgentArgs): Promise<NodeAgen
     await tearDownPodDir(podDirOf(dataDir, sb.uid));
     for (const root of roots) for (const name of podCgroupCandidates(cgroupBase, sb.uid)) await removeCgroupTree(join(root, name));
   }
+  await updateQOSCgroups().catch((err: Error) => log(`qos cgroups: ${err.message}`));
 
   // Exits are noticed by relisting the runtime (like the kubelet's PLEG): a changed container kicks its pod.
   let seen = new Map<string, string>();

@@ -2,7 +2,7 @@
 // <base>/besteffort/pod<uid> for the others (the kubelet's base is /kubepods; ours is one per agent). The pod's
 // sandbox gets it as its cgroup parent, so every container of the pod is capped by the pod's total as well as by
 // its own limit. Naming and limits are pure; writing the cgroup files is the I/O at the end.
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { mkdir, writeFile, access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { core } from '../../api/types.js';
 import { qosClass, type QOSClass } from '../shared/qos.js';
@@ -70,11 +70,41 @@ export function podCgroupLimits(pod: core.Pod): PodCgroupLimits {
   return out;
 }
 
+/** cgroup v1 cpu.shares → the v2 cpu.weight the runtime derives from them (2…262144 onto 1…10000). */
+export function sharesToWeight(shares: number): number {
+  return Math.floor(1 + ((shares - MIN_SHARES) * 9999) / (MAX_SHARES - MIN_SHARES));
+}
+
+export interface QOSCgroupShares {
+  burstable: number;
+  besteffort: number;
+}
+
+/** Pods the QoS cgroups are sized for: as the kubelet's active pods, a pod that ended counts only while it is being deleted. */
+export function activeForQOS(pod: core.Pod): boolean {
+  const phase = pod.status?.phase;
+  return !(phase === 'Succeeded' || phase === 'Failed') || pod.metadata?.deletionTimestamp !== undefined;
+}
+
+/**
+ * The kubelet's QoS cgroup cpu settings (pure): `burstable` gets the shares of the summed cpu requests of every
+ * Burstable pod (summed in millicores, then converted, so 100m + 250m → 358, not 102 + 256), `besteffort` the minimum.
+ * Guaranteed and BestEffort pods add nothing; no Burstable pod at all gives the minimum too.
+ */
+export function qosCgroupShares(pods: core.Pod[]): QOSCgroupShares {
+  let milli = 0;
+  for (const pod of pods) {
+    if (!activeForQOS(pod) || qosClass(pod) !== 'Burstable') continue;
+    milli += podRequests(pod)['cpu'] ?? 0;
+  }
+  return { burstable: milliCPUToShares(milli), besteffort: MIN_SHARES };
+}
+
 const exists = (path: string) => access(path).then(() => true, () => false);
 
 /**
  * Creates the pod's cgroup in every hierarchy and writes its limits where the controller is (cgroup v1 files, or
- * their v2 equivalents). The QoS directory for BestEffort pods gets the minimum shares, as the kubelet gives it.
+ * their v2 equivalents). The QoS directories' own shares are applyQOSCgroupShares' job.
  */
 export async function setUpPodCgroup(roots: string[], base: string, pod: core.Pod): Promise<string> {
   const qos = qosClass(pod);
@@ -86,7 +116,6 @@ export async function setUpPodCgroup(roots: string[], base: string, pod: core.Po
     const write = async (file: string, value: string, where = dir) => {
       if (await exists(join(where, file))) await writeFile(join(where, file), value);
     };
-    if (qos === 'BestEffort') await write('cpu.shares', String(MIN_SHARES), join(root, base, QOS_DIR.BestEffort));
     // v1
     await write('cpu.shares', String(limits.cpuShares));
     if (limits.cpuQuotaUs !== undefined) {
@@ -95,9 +124,34 @@ export async function setUpPodCgroup(roots: string[], base: string, pod: core.Po
     }
     if (limits.memoryLimitBytes !== undefined) await write('memory.limit_in_bytes', String(limits.memoryLimitBytes));
     // v2
-    await write('cpu.weight', String(Math.floor(1 + ((limits.cpuShares - MIN_SHARES) * 9999) / (MAX_SHARES - MIN_SHARES))));
+    await write('cpu.weight', String(sharesToWeight(limits.cpuShares)));
     if (limits.cpuQuotaUs !== undefined) await write('cpu.max', `${limits.cpuQuotaUs} ${limits.cpuPeriodUs}`);
     if (limits.memoryLimitBytes !== undefined) await write('memory.max', String(limits.memoryLimitBytes));
   }
   return name;
+}
+
+/**
+ * Makes the QoS cgroups (burstable/, besteffort/ below the base) in every hierarchy and sets their cpu.shares (v1) or
+ * cpu.weight (v2) where the cpu controller is, writing only a value that differs from the file's. Returns the files
+ * written.
+ */
+export async function applyQOSCgroupShares(roots: string[], base: string, shares: QOSCgroupShares): Promise<string[]> {
+  const written: string[] = [];
+  const settle = async (file: string, value: string) => {
+    let current: string;
+    try { current = (await readFile(file, 'utf8')).trim(); } catch { return; } // no cpu controller in this hierarchy
+    if (current === value) return;
+    await writeFile(file, value);
+    written.push(file);
+  };
+  for (const root of roots) {
+    for (const [qos, value] of [['Burstable', shares.burstable], ['BestEffort', shares.besteffort]] as const) {
+      const dir = join(root, base, QOS_DIR[qos]);
+      await mkdir(dir, { recursive: true }).catch(() => {});
+      await settle(join(dir, 'cpu.shares'), String(value));
+      await settle(join(dir, 'cpu.weight'), String(sharesToWeight(value)));
+    }
+  }
+  return written;
 }

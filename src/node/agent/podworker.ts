@@ -44,6 +44,8 @@ export interface PodWorkerHost {
   /** The agent's own kubepods: pods' cgroups go below it by QoS class, e.g. /kujira-1a2b3c4d/burstable/pod<uid>. */
   cgroupBase: string;
   cgroupRoots: string[];
+  /** Re-sums the QoS cgroups' cpu shares over the node's pods (before a pod cgroup is made, as the kubelet does). */
+  updateQOSCgroups(): Promise<void>;
   clusterDNS: string[];
   node: { cpuCores: number; memoryBytes: number };
   backoff: BackoffSettings;
@@ -207,6 +209,8 @@ export class PodWorker {
       const attempt = sandboxes.reduce((m, s) => Math.max(m, s.attempt + 1), 0);
       await mkdir(podDirOf(this.host.dataDir, this.uid), { recursive: true });
       await mkdir(logDirOf(this.host.dataDir, this.podRef), { recursive: true });
+      // A failed QoS update is logged and the pod goes on, as with the kubelet; the periodic sync retries it.
+      await this.host.updateQOSCgroups().catch((err: Error) => this.host.log(`qos cgroups: ${err.message}`));
       try {
         await setUpPodCgroup(this.host.cgroupRoots, this.host.cgroupBase, pod);
       } catch (err) {
