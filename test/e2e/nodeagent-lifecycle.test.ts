@@ -212,7 +212,7 @@ test('logs rotate at the size limit as the kubelet names them; kubectl logs, -f 
   await h.k(['delete', 'pod', 'chatty', '--wait=false']);
 });
 
-test('each pod gets a cgroup under its QoS class, capped at the sum of its containers\' limits', async () => {
+test('each pod gets a cgroup under its QoS class, capped at the sum of its containers\' limits; burstable/ has the shares of the Burstable pods\' summed cpu requests', async () => {
   const sleeper = (name: string, resources: object) => demo({ name, command: ['sleep', '3600'], resources });
   await h.apply({ metadata: { name: 'cg-burstable' }, spec: { containers: [
     sleeper('a', { requests: { cpu: '100m' }, limits: { cpu: '200m', memory: '32Mi' } }),
@@ -220,12 +220,15 @@ test('each pod gets a cgroup under its QoS class, capped at the sum of its conta
   ] } });
   await h.apply({ metadata: { name: 'cg-guaranteed' }, spec: { containers: [sleeper('a', { limits: { cpu: '250m', memory: '64Mi' } })] } });
   await h.apply({ metadata: { name: 'cg-besteffort' }, spec: { containers: [sleeper('a', {})] } });
+  await h.apply({ metadata: { name: 'cg-burstable-2' }, spec: { containers: [sleeper('a', { requests: { cpu: '250m' } })] } });
   const expected: Record<string, { qosDir: string; shares: string; quota: string; memory: string }> = {
     'cg-burstable': { qosDir: 'burstable/', shares: '204', quota: '50000', memory: String(48 * 1024 * 1024) },
     'cg-guaranteed': { qosDir: '', shares: '256', quota: '25000', memory: String(64 * 1024 * 1024) },
     // No quota (-1) and the kernel's "no limit".
     'cg-besteffort': { qosDir: 'besteffort/', shares: '2', quota: '-1', memory: '9223372036854771712' },
+    'cg-burstable-2': { qosDir: 'burstable/', shares: '256', quota: '-1', memory: '9223372036854771712' },
   };
+  const qosDirs: Record<string, string> = {};
   for (const [name, want] of Object.entries(expected)) {
     const pod = await until(`${name} running`, async () => { const p = await h.getPod(name); return p.status?.containerStatuses?.every((c) => c.state?.running) && p; });
     const uid = pod.metadata!.uid!;
@@ -239,12 +242,21 @@ test('each pod gets a cgroup under its QoS class, capped at the sum of its conta
     assert.equal(await read('cpu', 'cpu.cfs_quota_us'), want.quota, name);
     assert.equal(await read('memory', 'memory.limit_in_bytes'), want.memory, name);
     assert.equal(pod.status?.qosClass, { 'burstable/': 'Burstable', '': 'Guaranteed', 'besteffort/': 'BestEffort' }[want.qosDir]);
+    qosDirs[name] = join('/sys/fs/cgroup/cpu', podCgroup, '..');
   }
+  // The QoS cgroups, as the kubelet keeps them: burstable/ gets the shares of the Burstable pods' summed cpu requests
+  // (100m + 100m + 250m = 450m → 460), besteffort/ the minimum.
+  const qosShares = async (name: string) => (await readFile(join(qosDirs[name]!, 'cpu.shares'), 'utf8')).trim();
+  assert.equal(qosDirs['cg-burstable'], qosDirs['cg-burstable-2']);
+  assert.equal(await qosShares('cg-burstable'), '460');
+  assert.equal(await qosShares('cg-besteffort'), '2');
   // Deleting a pod removes its cgroup.
   const uid = (await h.getPod('cg-burstable')).metadata!.uid!;
   const line = (await h.k(['exec', 'cg-burstable', '-c', 'a', '--', 'cat', '/proc/self/cgroup'])).split('\n').find((l) => /^\d+:memory:/.test(l))!;
   const podDir = join('/sys/fs/cgroup/memory', line.split(':')[2]!, '..');
   await h.k(['delete', 'pod', 'cg-burstable', '--wait=true', '--grace-period=2']);
   await assert.rejects(readdir(podDir), /ENOENT/, `pod${uid}'s cgroup is gone`);
-  for (const name of ['cg-guaranteed', 'cg-besteffort']) await h.k(['delete', 'pod', name, '--wait=false']);
+  // ...and the burstable total drops to the remaining pod's 250m.
+  await until('the burstable shares re-summed', async () => (await qosShares('cg-burstable')) === '256');
+  for (const name of ['cg-guaranteed', 'cg-besteffort', 'cg-burstable-2']) await h.k(['delete', 'pod', name, '--wait=false']);
 });
