@@ -64,6 +64,13 @@ describe('Services, Endpoints and EndpointSlices through kubectl', () => {
     const managedBy = await c.k(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=kuard', '-o', 'jsonpath={.items[0].metadata.labels.endpointslice\\.kubernetes\\.io/managed-by} {.items[0].metadata.ownerReferences[0].kind}/{.items[0].metadata.ownerReferences[0].name}']);
     assert.equal(managedBy, 'endpointslice-controller.k8s.io Service/kuard');
 
+    // The write came from the new Service: its creation time is the change that triggered it.
+    const created = await c.k(['get', 'svc', 'kuard', '-o', 'jsonpath={.metadata.creationTimestamp}']);
+    const trigger = 'jsonpath={.metadata.annotations.endpoints\\.kubernetes\\.io/last-change-trigger-time}';
+    assert.equal(await c.k(['get', 'ep', 'kuard', '-o', trigger]), created);
+    assert.equal(await c.k(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=kuard', '-o', trigger.replace('{.metadata', '{.items[0].metadata')]), created);
+    assert.equal(await c.k(['get', 'ep', 'kuard', '-o', 'jsonpath={.metadata.annotations.endpoints\\.kubernetes\\.io/over-capacity}']), '');
+
     const described = await c.k(['describe', 'svc', 'kuard']);
     assert.match(described, /Type:\s+ClusterIP/);
     assert.match(described, /TargetPort:\s+8080\/TCP/);
@@ -91,6 +98,9 @@ describe('Services, Endpoints and EndpointSlices through kubectl', () => {
       const ips = out.split(' ').filter(Boolean);
       return ips.length === 3 && ips.includes(replacement.ip) && !ips.includes(victim.ip);
     }, 'the EndpointSlice follows');
+    // The last write was the replacement turning ready: the annotation is that transition's time.
+    const readyAt = await c.k(['get', 'pod', replacement.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].lastTransitionTime}']);
+    assert.equal(await c.k(['get', 'ep', 'kuard', '-o', 'jsonpath={.metadata.annotations.endpoints\\.kubernetes\\.io/last-change-trigger-time}']), readyAt);
     await c.k(['delete', 'pod', victim.name, '--wait=false']);
   });
 

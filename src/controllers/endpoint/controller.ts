@@ -1,17 +1,13 @@
 // The endpoints controller: keeps one Endpoints object per Service with a selector, named as the
 // Service, listing the pods it selects (desired.ts). Handlers only enqueue Service keys; a Service
 // that is gone has its Endpoints deleted, as Kubernetes' controller does.
-import type { core } from '../../api/types.js';
 import {
   ENDPOINTS, PODS, SERVICES, WorkQueue, finalState, objectKey, runController, splitKey,
   type Clock, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
 } from '../../client/index.js';
-import { deepEqual } from '../../api/equal.js';
 import { isNotFound } from '../runtime/names.js';
-import { managesEndpoints, queueServicesOnChange } from '../runtime/services.js';
-import { desiredEndpoints } from './desired.js';
-
-type Endpoints = core.Endpoints;
+import { TriggerTimeTracker, managesEndpoints, queueServicesOnChange, serviceSelects } from '../runtime/services.js';
+import { planEndpoints } from './desired.js';
 
 export interface EndpointsControllerOptions {
   client: KubeClient;
@@ -26,6 +22,7 @@ export class EndpointsController {
   private readonly pods;
   private readonly endpoints;
   private readonly api;
+  private readonly triggerTimes = new TriggerTimeTracker();
 
   constructor(private readonly opts: EndpointsControllerOptions) {
     this.queue = new WorkQueue<string>({ name: 'endpoint', clock: opts.clock });
@@ -64,18 +61,16 @@ export class EndpointsController {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+      this.triggerTimes.forget(key);
       return;
     }
     if (!managesEndpoints(svc)) return;
-    const desired = desiredEndpoints(svc, this.pods.cache.listInNamespace(namespace));
+    const pods = this.pods.cache.listInNamespace(namespace).filter((p) => serviceSelects(svc, p));
+    // Computed on every sync, written or not, so the tracker knows what it has already seen.
+    const triggerTime = this.triggerTimes.compute(key, svc, pods);
     const current = this.endpoints.cache.get(key);
-    if (current && deepEqual(current.subsets ?? [], desired.subsets) && deepEqual(current.metadata?.labels ?? {}, desired.labels)) return;
-    const next: Endpoints = {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { ...(current?.metadata ?? {}), name, namespace, labels: desired.labels },
-      subsets: desired.subsets,
-    };
+    const next = planEndpoints(svc, pods, current, triggerTime);
+    if (!next) return;
     if (current) {
       await this.api.update(namespace, next);
       return;

@@ -8,7 +8,7 @@ import {
   type Clock, type KubeClient, type ReconcileResult, type RunningController, type SharedInformerFactory,
 } from '../../client/index.js';
 import { isNotFound } from '../runtime/names.js';
-import { ENDPOINTSLICES, managesEndpoints, queueServicesOnChange } from '../runtime/services.js';
+import { ENDPOINTSLICES, TriggerTimeTracker, managesEndpoints, queueServicesOnChange, serviceSelects } from '../runtime/services.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, planSlices } from './reconciler.js';
 
 type EndpointSlice = discovery.EndpointSlice;
@@ -32,6 +32,7 @@ export class EndpointSliceController {
   private readonly api;
   /** Slices we wrote that the cache has not caught up with: deciding before then would duplicate them. */
   private readonly written: WrittenVersions;
+  private readonly triggerTimes = new TriggerTimeTracker();
 
   constructor(private readonly opts: EndpointSliceControllerOptions) {
     this.queue = new WorkQueue<string>({ name: 'endpointslice', clock: opts.clock });
@@ -75,13 +76,19 @@ export class EndpointSliceController {
     const { namespace, name } = splitKey(key);
     const svc = this.services.cache.get(key);
     // A deleted Service's slices are the garbage collector's (they are owned by it).
-    if (!svc || !managesEndpoints(svc)) return;
+    if (!svc || !managesEndpoints(svc)) {
+      if (!svc) this.triggerTimes.forget(key);
+      return;
+    }
     const existing = this.managedSlices(namespace, name);
     const cached = new Map(existing.map((s) => [s.metadata?.uid ?? '', s.metadata?.resourceVersion]));
     if (this.written.pending(key, (uid) => cached.get(uid)).length > 0) return { requeueAfterMs: CACHE_LAG_RETRY_MS };
     // Slices of an earlier Service of the same name are not this one's.
     const mine = existing.filter((s) => (s.metadata?.ownerReferences ?? []).some((r) => r.uid === svc.metadata?.uid));
-    const plan = planSlices(svc, this.pods.cache.listInNamespace(namespace), mine, this.opts.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE);
+    const pods = this.pods.cache.listInNamespace(namespace).filter((p) => serviceSelects(svc, p));
+    // Computed on every sync, written or not, so the tracker knows what it has already seen.
+    const triggerTime = this.triggerTimes.compute(key, svc, pods);
+    const plan = planSlices(svc, pods, mine, this.opts.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE, triggerTime);
     for (const s of plan.delete) {
       try {
         await this.api.delete(namespace, s.metadata?.name ?? '', { preconditions: { uid: s.metadata?.uid ?? '' } });

@@ -70,3 +70,17 @@ test('plans: first slice, labels and owner, the 100-endpoint cap, stable placeme
   assert.equal(none.delete.length, 2);
   assert.equal(planSlices(svc, [], []).create.length, 1);
 });
+
+test('trigger time: on every slice written, removed from a written slice when there is none, untouched otherwise', () => {
+  named = 0;
+  const t = Date.parse('2026-01-01T00:00:09Z');
+  const annotation = 'endpoints.kubernetes.io/last-change-trigger-time';
+  const first = planSlices(svc, [pod(1)], [], undefined, t);
+  assert.deepEqual(first.create[0]!.metadata?.annotations, { [annotation]: '2026-01-01T00:00:09Z' });
+  const existing = [stored(first.create[0]!)];
+  assert.deepEqual(planSlices(svc, [pod(1)], existing, undefined, t + 1000), { create: [], update: [], delete: [] });
+  const grown = planSlices(svc, [pod(1), pod(2)], existing, undefined, t + 1000);
+  assert.equal(grown.update[0]!.metadata?.annotations?.[annotation], '2026-01-01T00:00:10Z');
+  const untimed = planSlices(svc, [pod(1), pod(2)], existing);
+  assert.equal(untimed.update[0]!.metadata?.annotations, undefined);
+});

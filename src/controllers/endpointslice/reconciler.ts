@@ -6,7 +6,7 @@
 import { compareStrings } from '../../api/compare.js';
 import type { core, discovery, OwnerReference } from '../../api/types.js';
 import { deepEqual } from '../../api/equal.js';
-import { HEADLESS_LABEL, isPodReady, podHostname, podReference, serviceSelects, shouldPodBeInEndpoints, targetPortOn } from '../runtime/services.js';
+import { HEADLESS_LABEL, isPodReady, podHostname, podReference, serviceSelects, shouldPodBeInEndpoints, targetPortOn, withTriggerTime } from '../runtime/services.js';
 
 type Pod = core.Pod;
 type Service = core.Service;
@@ -103,9 +103,10 @@ function newSlice(svc: Service, ports: EndpointPort[], endpoints: Endpoint[]): E
 
 /**
  * Plans the writes that bring `existing` (the slices this controller manages for the Service)
- * to what the Service and pods want.
+ * to what the Service and pods want. Every slice written carries the trigger time (ms; the
+ * annotation is removed from a written slice when there is none), as Kubernetes' controller does.
  */
-export function planSlices(svc: Service, pods: Pod[], existing: EndpointSlice[], maxPerSlice = DEFAULT_MAX_ENDPOINTS_PER_SLICE): SlicePlan {
+export function planSlices(svc: Service, pods: Pod[], existing: EndpointSlice[], maxPerSlice = DEFAULT_MAX_ENDPOINTS_PER_SLICE, triggerTime?: number): SlicePlan {
   const plan: SlicePlan = { create: [], update: [], delete: [] };
   const desired = desiredEndpointsByPorts(svc, pods);
   const labels = sliceLabels(svc);
@@ -163,5 +164,11 @@ export function planSlices(svc: Service, pods: Pod[], existing: EndpointSlice[],
     }
   }
   plan.delete.push(...leftovers);
+  for (const s of [...plan.create, ...plan.update]) {
+    const annotations = withTriggerTime(s.metadata?.annotations, triggerTime);
+    s.metadata = { ...s.metadata };
+    if (Object.keys(annotations).length > 0) s.metadata.annotations = annotations;
+    else delete s.metadata.annotations;
+  }
   return plan;
 }

@@ -103,3 +103,74 @@ export function queueServicesOnChange(services: Informer<Service>, pods: Informe
     onDelete: (pod) => queueSelecting(finalState(pod as Pod | DeletedFinalStateUnknown<Pod>)),
   });
 }
+
+/** The time of the pod or Service change behind an Endpoints/EndpointSlice write (kube-proxy's latency metric reads it). */
+export const LAST_CHANGE_TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
+
+/** What the trigger-time tracker remembers of one Service from its previous sync (times in ms). */
+export interface TriggerTimeState {
+  serviceTime: number;
+  podTimes: ReadonlyMap<string, number>;
+}
+
+function parseTime(t: string | undefined): number {
+  const ms = t ? Date.parse(t) : NaN;
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/**
+ * Kubernetes' TriggerTimeTracker, as a pure step: a pod's trigger time is its Ready condition's
+ * lastTransitionTime, the Service's is its creationTimestamp (there is no "last updated" to read).
+ * A Service seen for the first time answers its creation time; later, the earliest trigger time
+ * that moved since the previous sync, or undefined (no annotation) when none did.
+ */
+export function computeLastChangeTriggerTime(
+  prev: TriggerTimeState | undefined,
+  svc: Service,
+  pods: readonly Pod[],
+): { time: number | undefined; state: TriggerTimeState } {
+  let earliest: number | undefined;
+  const podTimes = new Map<string, number>();
+  for (const pod of pods) {
+    if (!serviceSelects(svc, pod)) continue;
+    const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+    const t = parseTime(ready?.lastTransitionTime);
+    if (t === 0) continue;
+    const name = pod.metadata?.name ?? '';
+    podTimes.set(name, t);
+    if (t > (prev?.podTimes.get(name) ?? 0)) earliest = Math.min(earliest ?? t, t);
+  }
+  const serviceTime = parseTime(svc.metadata?.creationTimestamp);
+  if (serviceTime > (prev?.serviceTime ?? 0)) earliest = Math.min(earliest ?? serviceTime, serviceTime);
+  const state = { serviceTime, podTimes };
+  if (!prev) return { time: serviceTime === 0 ? undefined : serviceTime, state };
+  return { time: earliest, state };
+}
+
+/** A time as Go's RFC3339Nano writes it in UTC: fractional seconds only when non-zero, trailing zeros dropped. */
+export function formatTriggerTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d*?)0*Z$/, (_m, frac: string) => (frac ? `.${frac}Z` : 'Z'));
+}
+
+/** Annotations with the trigger time set, or removed when there is none. */
+export function withTriggerTime(annotations: Record<string, string> | undefined, time: number | undefined): Record<string, string> {
+  const out = { ...(annotations ?? {}) };
+  if (time === undefined) delete out[LAST_CHANGE_TRIGGER_TIME_ANNOTATION];
+  else out[LAST_CHANGE_TRIGGER_TIME_ANNOTATION] = formatTriggerTime(time);
+  return out;
+}
+
+/** Per-Service trigger-time memory for one controller; forgotten when the Service goes. */
+export class TriggerTimeTracker {
+  private readonly states = new Map<string, TriggerTimeState>();
+
+  compute(key: string, svc: Service, pods: readonly Pod[]): number | undefined {
+    const { time, state } = computeLastChangeTriggerTime(this.states.get(key), svc, pods);
+    this.states.set(key, state);
+    return time;
+  }
+
+  forget(key: string): void {
+    this.states.delete(key);
+  }
+}
