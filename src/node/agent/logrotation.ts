@@ -99,6 +99,14 @@ export async function rotateContainerLog(runtime: PodRuntime, containerId: strin
     await rename(rotated, logPath).catch(() => {});
     throw err;
   }
+  // The container may have exited between the listing and the reopen: its last lines then sit in the rotated
+  // file and a fresh, empty current file would be all `kubectl logs --previous` shows. Undo the rotation.
+  const after = await runtime.containerStatus(containerId).catch(() => null);
+  if (after && after.state !== 'running' && (await stat(logPath).catch(() => null))?.size === 0) {
+    await rm(logPath, { force: true });
+    await rename(rotated, logPath).catch(() => {});
+    return false;
+  }
   return true;
 }
 
