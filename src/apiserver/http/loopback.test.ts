@@ -61,12 +61,7 @@ test('loopback: a streamed response reaches the client as written, and the serve
   try {
     const watch = client.watch<{ n: number }>('/w', {});
     const got: number[] = [];
-    const done = (async () => {
-      for await (const ev of watch) {
-        got.push(ev.object.n);
-        if (got.length === 3) break;
-      }
-    })();
+    const done = firstThree(watch, got);
     await waitFor(() => write !== undefined);
     for (let n = 1; n <= 3; n++) write!(`{"type":"ADDED","object":{"n":${n}}}\n`);
     await done;
@@ -143,12 +138,7 @@ test('direct: a streamed response arrives as written (corked writes together); t
   try {
     const watch = client.watch<{ n: number }>('/w', {});
     const got: number[] = [];
-    const done = (async () => {
-      for await (const ev of watch) {
-        got.push(ev.object.n);
-        if (got.length === 3) break;
-      }
-    })();
+    const done = firstThree(watch, got);
     await waitFor(() => responses.length === 1);
     const res = responses[0]!;
     res.socket!.cork();
@@ -234,3 +224,11 @@ test('loopback: per-request timeouts on a kept-alive connection do not pile up t
     loopback.close();
   }
 });
+
+/** Reads the watch until three events have arrived, pushing each event's `n` into `got`. */
+async function firstThree(watch: AsyncIterable<{ object: { n: number } }>, got: number[]): Promise<void> {
+  for await (const ev of watch) {
+    got.push(ev.object.n);
+    if (got.length === 3) break;
+  }
+}
