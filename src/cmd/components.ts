@@ -7,17 +7,9 @@ import type { Logger } from '../api/log.js';
 import type { FlagValues } from './flags.js';
 import type { MetricsPipeline } from '../autoscaling/metrics/pipeline.js';
 import { EventRecorder, KubeClient, SharedInformerFactory, type DirectTransport } from '../client/index.js';
-import { startControllerManager } from '../controllers/index.js';
-import { startNodeLifecycleController } from '../controllers/nodelifecycle/index.js';
-import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/controller.js';
-import { DEMO_IMAGE, detectContainerdSupport, ensureBuiltinImages, logRotationOptions, startNodeAgent } from '../node/agent/index.js';
-import { startSimulatedNodes } from '../node/sim/index.js';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
-import { startScheduler } from '../scheduler/index.js';
-import { startNodeProxy } from '../proxy/node.js';
-import { writeServiceNetwork } from '../runtime/cri/containerd.js';
 import { parseDuration } from './flags.js';
 
 /** How an in-process component reaches the API server as the cluster admin. */
@@ -59,6 +51,8 @@ export interface ComponentHandle {
 
 export interface Component {
   name: string;
+  /** May run on the component thread (it needs nothing of the API server's thread but the API). */
+  componentThread?: boolean;
   start(ctx: ClusterContext): Promise<ComponentHandle>;
 }
 
@@ -68,7 +62,10 @@ export interface RunningComponent extends ComponentHandle {
 
 /** Parts built before the API server listens and shared with components. */
 export interface ComponentDeps {
-  metrics: MetricsPipeline;
+  /** The metrics pipeline the API server serves metrics.k8s.io from (the metrics-scraper fills it). */
+  metrics?: MetricsPipeline;
+  /** Set by the node-agent component when the local node is real; simulated-nodes reads it. */
+  localNode?: { real: boolean };
 }
 
 function adminClient(ctx: ClusterContext): KubeClient {
@@ -121,14 +118,18 @@ class SharedConnection {
   }
 }
 
+// Each component's code is imported when it starts: a thread (or a process) loads only the
+// components it runs, which keeps the memory of `kujira up` and of the component thread small.
 export function components(deps: ComponentDeps): Component[] {
   // Set by the node-agent component, read by simulated-nodes (which starts after it).
-  let localNodeIsReal = false;
+  const localNode = deps.localNode ?? { real: false };
   const shared = new SharedConnection();
   return [
     {
       name: 'controller-manager',
+      componentThread: true,
       start: async (ctx) => {
+        const { startControllerManager } = await import('../controllers/index.js');
         const conn = shared.acquire(ctx);
         const manager = startControllerManager({ client: conn.client, options: { factory: conn.informers, podGC: { terminatedPodThreshold: Number(ctx.flags['terminated-pod-gc-threshold']) } } });
         conn.informers.start();
@@ -137,7 +138,9 @@ export function components(deps: ComponentDeps): Component[] {
     },
     {
       name: 'scheduler',
+      componentThread: true,
       start: async (ctx) => {
+        const { startScheduler } = await import('../scheduler/index.js');
         const conn = shared.acquire(ctx);
         const scheduler = startScheduler({ client: conn.client, informers: conn.informers });
         conn.informers.start();
@@ -146,7 +149,9 @@ export function components(deps: ComponentDeps): Component[] {
     },
     {
       name: 'node-lifecycle-controller',
+      componentThread: true,
       start: async (ctx) => {
+        const { startNodeLifecycleController } = await import('../controllers/nodelifecycle/index.js');
         const conn = shared.acquire(ctx);
         const c = startNodeLifecycleController({
           client: conn.client,
@@ -160,13 +165,17 @@ export function components(deps: ComponentDeps): Component[] {
     {
       name: 'metrics-scraper',
       start: async (ctx) => {
-        deps.metrics.start(adminClient(ctx));
-        return { stop: () => deps.metrics.stop() };
+        const metrics = deps.metrics;
+        if (!metrics) throw new Error('the metrics scraper runs beside the API server that serves its metrics');
+        metrics.start(adminClient(ctx));
+        return { stop: () => metrics.stop() };
       },
     },
     {
       name: 'horizontal-pod-autoscaler',
+      componentThread: true,
       start: async (ctx) => {
+        const { startHorizontalPodAutoscaler } = await import('../controllers/podautoscaler/controller.js');
         const client = adminClient(ctx);
         const hpa = startHorizontalPodAutoscaler({
           client,
@@ -184,13 +193,16 @@ export function components(deps: ComponentDeps): Component[] {
       start: async (ctx) => {
         const runtime = String(ctx.flags.runtime);
         if (runtime === 'simulated') return { stop: async () => {} };
+        const { DEMO_IMAGE, detectContainerdSupport, ensureBuiltinImages, logRotationOptions, startNodeAgent } = await import('../node/agent/index.js');
+        const { startNodeProxy } = await import('../proxy/node.js');
+        const { writeServiceNetwork } = await import('../runtime/cri/containerd.js');
         const support = await detectContainerdSupport();
         if (!support.ok) {
           if (runtime === 'containerd') throw new Error(`--runtime containerd: ${support.why}`);
           ctx.log.info(`containerd cannot run here (${support.why}); the local node is simulated instead`);
           return { stop: async () => {} };
         }
-        localNodeIsReal = true;
+        localNode.real = true;
         const serviceCIDR = String(ctx.flags['service-cluster-ip-range']);
         const nodeDir = join(ctx.dataDir, 'node');
         const starting = (async () => {
@@ -235,9 +247,11 @@ export function components(deps: ComponentDeps): Component[] {
     },
     {
       name: 'simulated-nodes',
+      componentThread: true,
       start: async (ctx) => {
-        const count = simulatedNodeCount(ctx.flags, localNodeIsReal);
+        const count = simulatedNodeCount(ctx.flags, localNode.real);
         if (count === 0) return { stop: async () => {} };
+        const { startSimulatedNodes } = await import('../node/sim/index.js');
         const conn = shared.acquire(ctx);
         // A node must renew its Lease well within the grace period, or short test periods make it flap.
         const graceMs = durationFlag(ctx, 'node-monitor-grace-period');

@@ -1,6 +1,7 @@
 // Scheduler, simulated nodes and node failure through the real kubectl, against
 // `kujira up --runtime simulated --simulated-nodes 3`, which runs the scheduler, the
-// simulated nodes, the node lifecycle controller and the ReplicaSet controller in-process.
+// simulated nodes, the node lifecycle controller and the ReplicaSet controller in-process (on the
+// component thread, as large clusters run them).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { core } from '../../src/api/types.js';
@@ -69,7 +70,7 @@ const cond = (p: core.Pod, type: string): core.PodCondition | undefined => p.sta
 
 before(async () => {
   // Lease renewals are every 10 s; a 15 s grace period keeps the failure scenario short.
-  cluster = await TestCluster.start({ extraArgs: ['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '3', '--node-monitor-grace-period', '15s', '--node-monitor-period', '1s', '--default-unreachable-toleration-seconds', '2', '--default-not-ready-toleration-seconds', '2'], timeoutMs: 30_000 });
+  cluster = await TestCluster.start({ extraArgs: ['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '3', '--component-thread', 'true', '--node-monitor-grace-period', '15s', '--node-monitor-period', '1s', '--default-unreachable-toleration-seconds', '2', '--default-not-ready-toleration-seconds', '2'], timeoutMs: 30_000 });
   await eventually(async () => {
     const out = await cluster.k(['get', 'nodes', '--no-headers']);
     return NODES.every((n) => new RegExp(`^${n}\\s+Ready\\s`, 'm').test(out));

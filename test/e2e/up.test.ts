@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runKujira, TestCluster } from '../support/cluster.js';
+import { eventually, runKujira, TestCluster } from '../support/cluster.js';
 
 describe('kujira up', () => {
   it('lists every flag in --help', async () => {
@@ -86,6 +86,26 @@ describe('kujira up', () => {
       }
     } finally {
       await first.dispose();
+    }
+  });
+
+  it('runs the components on a thread of their own with --component-thread, logs through the main logger and stops cleanly', async () => {
+    const c = await TestCluster.start({ extraArgs: ['--controllers=*', '--runtime', 'simulated', '--simulated-nodes', '2', '--component-thread', 'true'], timeoutMs: 30_000 });
+    try {
+      for (const name of ['controller-manager', 'scheduler', 'node-lifecycle-controller', 'horizontal-pod-autoscaler', 'simulated-nodes']) {
+        assert.match(c.logs.stderr, new RegExp(`INFO  kujira component started component=${name} thread=components`));
+      }
+      // Lines the components log arrive under their own names, as from the main thread.
+      assert.match(c.logs.stderr, /INFO  kujira simulated nodes ready count=2/);
+      await c.k(['create', 'deployment', 'web', '--image=nginx', '--replicas=4']);
+      await eventually(async () => /^web\s+4\/4\s+4\s+4\s/m.test(await c.k(['get', 'deploy', 'web', '--no-headers'])), 'deployment web 4/4 available', 20_000);
+      const wide = await c.k(['get', 'pods', '-o', 'wide', '--no-headers']);
+      assert.equal(wide.match(/kujira-sim-1/g)?.length, 2, wide);
+      assert.equal(wide.match(/kujira-sim-2/g)?.length, 2, wide);
+      assert.equal(await c.stop(), 0);
+      assert.doesNotMatch(c.logs.stderr, /did not stop|crashed|ERROR/);
+    } finally {
+      await c.dispose();
     }
   });
 
