@@ -7,6 +7,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../src/storage/sqlite/index.js';
@@ -132,7 +133,9 @@ async function main(): Promise<void> {
     results.rssIdleApiOnlyMb = Math.round(await rssMb(cluster.pid));
 
     const creds = await cluster.credentials();
-    const agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 64 });
+    // One TLS context object for every connection (as KubeClient does): PEM strings in the agent's
+    // options would build a context per connection and be hashed into every request's pool key.
+    const agent = new Agent({ secureContext: createSecureContext({ ca: creds.ca, cert: creds.cert, key: creds.key }), keepAlive: true, maxSockets: 64 });
     const client = new Client(new URL(cluster.url), agent);
     await client.call('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }));
     await client.call('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watchlat' } }));

@@ -3,6 +3,7 @@
 // process driving 1,000 simulated nodes reuses sockets instead of handshaking per call.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { Duplex, Readable } from 'node:stream';
 import { ApiError, type StatusReason } from '../api/errors.js';
 import type { KubeList, Status, WatchEvent } from '../api/types.js';
@@ -163,8 +164,11 @@ export class KubeClient {
     const secure = this.server.protocol === 'https:' && !config.connect;
     this.transport = secure ? https : http;
     this.protocol = secure ? 'https:' : 'http:';
+    // One TLS context for every connection, handed to the agent as an object: given as ca/cert/key
+    // strings instead, each connection builds its own context and each request's pool key embeds
+    // the PEM text (several KB hashed per request).
     const tls = secure
-      ? { ca: config.ca, cert: config.cert, key: config.key, rejectUnauthorized: !config.insecureSkipTLSVerify }
+      ? { secureContext: createSecureContext({ ca: config.ca, cert: config.cert, key: config.key }), rejectUnauthorized: !config.insecureSkipTLSVerify }
       : {};
     // Ordinary calls share a bounded pool; watches each hold a socket for minutes, so they get their own unbounded pool.
     const connect = config.connect;
