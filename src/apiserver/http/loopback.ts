@@ -170,39 +170,64 @@ export interface DirectRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * Where a direct response goes: its head once, then body text, then its end or its abort. The
+ * in-process client reads it as a stream (DirectResponseBody); the component thread's port
+ * forwards it (portserver.ts) without a stream in between.
+ */
+export interface ResponseSink {
+  head(statusCode: number, headers: Record<string, string | string[] | number>): void;
+  /** false: the reader is full; the server's next write waits for `LocalResponse.release()`. */
+  data(text: string): boolean;
+  /** The server finished the response. */
+  end(): void;
+  /** The server dropped the response unfinished (shutdown, a failed stream, the client left). */
+  abort(): void;
+}
+
 /** The response as the client reads it: status and headers, then the body as UTF-8 text. */
-export class DirectResponseBody extends Readable {
+export class DirectResponseBody extends Readable implements ResponseSink {
   statusCode = 0;
   headers: Record<string, string | string[] | number> = {};
-  /** The server's write waiting until this body is read (back-pressure). */
-  heldWrite: WriteCallback | undefined;
   private eof = false;
+  /** The server's side of this response (set as soon as the request is dispatched). */
+  server: LocalResponse | undefined;
 
-  constructor(private readonly server: LocalResponse) {
+  constructor(private readonly announce: (body: DirectResponseBody) => void) {
     super({ encoding: 'utf8' });
   }
 
-  override _read(): void {
-    const held = this.heldWrite;
-    if (held) {
-      this.heldWrite = undefined;
-      held();
-    }
+  head(statusCode: number, headers: Record<string, string | string[] | number>): void {
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.announce(this);
+  }
+
+  data(text: string): boolean {
+    if (this.destroyed) return true;
+    return this.push(text, 'utf8');
   }
 
   /** The server is done: the client reads what is buffered, then sees the end. */
-  finish(): void {
-    if (this.eof || this.destroyed) return;
+  end(): this {
+    if (this.eof || this.destroyed) return this;
     this.eof = true;
     this.push(null);
+    return this;
+  }
+
+  abort(): void {
+    this.end();
+  }
+
+  override _read(): void {
+    this.server?.release();
   }
 
   override _destroy(err: Error | null, cb: WriteCallback): void {
     // The client left: the server sees its response closed, as when a connection drops.
-    const held = this.heldWrite;
-    this.heldWrite = undefined;
-    held?.();
-    if (!this.server.destroyed) this.server.destroy();
+    this.server?.release();
+    if (this.server && !this.server.destroyed) this.server.destroy();
     cb(err);
   }
 }
@@ -242,20 +267,27 @@ class LocalRequest extends Readable {
   override _read(): void {}
 }
 
-/** The response as the handler writes it: a ServerResponse's fields; what is written goes to the client's body. */
-class LocalResponse extends Writable {
+/** The response as the handler writes it: a ServerResponse's fields; what is written goes to the sink. */
+export class LocalResponse extends Writable {
   statusCode = 200;
   statusMessage = '';
   headersSent = false;
   sendDate = false;
   private readonly head: Record<string, string | string[] | number> = {};
-  readonly body: DirectResponseBody;
+  /** A write held back until the sink has room again (back-pressure). */
+  private heldWrite: WriteCallback | undefined;
   /** Cork/uncork as on a socket: batched writes reach the client as one chunk. */
   readonly socket = { cork: () => this.cork(), uncork: () => this.uncork() };
 
-  constructor(private readonly announce: (res: LocalResponse) => void) {
+  constructor(private readonly sink: ResponseSink) {
     super({ decodeStrings: false });
-    this.body = new DirectResponseBody(this);
+  }
+
+  /** The sink has room again: the held write (if any) completes. */
+  release(): void {
+    const held = this.heldWrite;
+    this.heldWrite = undefined;
+    held?.();
   }
 
   setHeader(name: string, value: string | string[] | number): this {
@@ -290,9 +322,7 @@ class LocalResponse extends Writable {
   private sendHead(): void {
     if (this.headersSent) return;
     this.headersSent = true;
-    this.body.statusCode = this.statusCode;
-    this.body.headers = this.head;
-    this.announce(this);
+    this.sink.head(this.statusCode, this.head);
   }
 
   override _write(chunk: string | Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
@@ -308,25 +338,21 @@ class LocalResponse extends Writable {
   }
 
   private deliver(text: string, cb: WriteCallback): void {
-    if (this.body.destroyed) return cb();
-    if (this.body.push(text, 'utf8')) cb();
-    else this.body.heldWrite = cb;
+    if (this.sink.data(text)) cb();
+    else this.heldWrite = cb;
   }
 
   override _final(cb: WriteCallback): void {
     this.sendHead();
-    this.body.finish();
+    this.sink.end();
     cb();
   }
 
   override _destroy(err: Error | null, cb: WriteCallback): void {
-    // Ended before finishing (shutdown, a failed stream, the client left): a client already
-    // answered reads what was sent, then sees the end, as after a dropped connection; one not
-    // yet answered hears that the request failed (see DirectLoopback.send).
-    const held = this.body.heldWrite;
-    this.body.heldWrite = undefined;
-    held?.();
-    if (this.headersSent) this.body.finish();
+    // Ended before finishing: a client already answered reads what was sent, then sees the end,
+    // as after a dropped connection; one not yet answered hears that the request failed.
+    this.release();
+    if (this.headersSent) this.sink.abort();
     cb(err);
   }
 }
@@ -348,27 +374,42 @@ export class DirectLoopback {
     if (req.signal?.aborted) return Promise.reject(abortError());
     return new Promise((resolve, reject) => {
       let answered = false;
-      const res = new LocalResponse((r) => {
+      const body = new DirectResponseBody((b) => {
         answered = true;
-        resolve(r.body);
+        resolve(b);
       });
       // As an aborted HTTP request: before the answer the request fails; after it, reading the body does.
       const onAbort = (): void => {
-        if (answered) res.body.destroy(abortError());
+        if (answered) body.destroy(abortError());
         else {
           res.destroy();
           reject(abortError());
         }
       };
       req.signal?.addEventListener('abort', onAbort, { once: true });
-      this.open.add(res);
-      res.once('close', () => {
-        this.open.delete(res);
+      const res = this.dispatch(req, body, () => {
         req.signal?.removeEventListener('abort', onAbort);
         if (!answered) reject(new Error('the API server closed the request without answering'));
       });
-      this.handler(new LocalRequest(req) as unknown as IncomingMessage, res as unknown as ServerResponse);
+      body.server = res;
     });
+  }
+
+  /**
+   * Runs one request whose response goes to `sink`; `closed` is called when the response is
+   * over (finished or dropped). Destroying the returned response drops it (the client left).
+   */
+  dispatch(req: DirectRequest, sink: ResponseSink, closed?: () => void): LocalResponse {
+    const res = new LocalResponse(sink);
+    if (this.closed) {
+      process.nextTick(() => res.destroy());
+    } else this.open.add(res);
+    res.once('close', () => {
+      this.open.delete(res);
+      closed?.();
+    });
+    if (!this.closed) this.handler(new LocalRequest(req) as unknown as IncomingMessage, res as unknown as ServerResponse);
+    return res;
   }
 
   /** Ends every open response (watches) and refuses new requests. */

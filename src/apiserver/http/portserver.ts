@@ -1,20 +1,77 @@
 // The API server's end of the component thread's connection (client/porttransport.ts is the other
 // end): each request from the port goes through the same in-process entrance as the direct path
 // (DirectLoopback: authentication, routing, admission and validation unchanged), and its response
-// goes back in chunks. A body stops being read while the other thread has more than WINDOW bytes
-// it has not consumed, so a slow watcher there holds the server back as a slow socket would.
+// goes back in chunks, straight from the handler's writes (no stream in between). A response stops
+// being written while the other thread holds more than WINDOW characters it has not consumed, so a
+// slow watcher there holds the server back as a slow socket would.
 import type { MessagePort } from 'node:worker_threads';
 import { PortOutbox, type PortBatch, type PortRequestMessage, type PortResponseMessage } from '../../client/porttransport.js';
-import type { DirectLoopback, DirectResponseBody } from './loopback.js';
+import type { DirectLoopback, LocalResponse, ResponseSink } from './loopback.js';
 
 const WINDOW = 4 * 1024 * 1024;
 
-interface Exchange {
-  /** The other thread gave up on it (its signal fired, or it closed the body). */
-  abandoned: boolean;
-  body?: DirectResponseBody;
+/** One request in flight: the sink its response is written to. */
+class Exchange implements ResponseSink {
+  res: LocalResponse | undefined;
   /** Characters sent and not yet acknowledged. */
-  inflight: number;
+  inflight = 0;
+  /** Over (ended, dropped or given up): nothing more is sent for it. */
+  done = false;
+  answered = false;
+
+  constructor(
+    private readonly id: number,
+    private readonly server: PortServer,
+  ) {}
+
+  head(status: number, headers: Record<string, string | string[] | number>): void {
+    if (this.done) return;
+    this.answered = true;
+    this.server.send({ t: 'head', id: this.id, status, headers });
+  }
+
+  data(chunk: string): boolean {
+    if (this.done) return true;
+    this.inflight += chunk.length;
+    this.server.send({ t: 'data', id: this.id, chunk });
+    return this.inflight < WINDOW;
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.finish();
+    this.server.send({ t: 'end', id: this.id });
+  }
+
+  abort(): void {
+    if (this.done) return;
+    this.finish();
+    // Cut short after its head: the reader sees the body break off, as a dropped connection.
+    this.server.send({ t: 'error', id: this.id, message: 'the connection closed before the response was complete' });
+  }
+
+  /** The response closed: one never answered fails its request. */
+  closed(): void {
+    if (this.done) return;
+    this.finish();
+    this.server.send({ t: 'error', id: this.id, message: this.answered ? 'the connection closed before the response was complete' : 'the API server closed the request without answering' });
+  }
+
+  acknowledge(chars: number): void {
+    this.inflight -= chars;
+    if (this.inflight < WINDOW) this.res?.release();
+  }
+
+  /** The other thread gave up on it (its signal fired, or it closed the body). */
+  abandon(): void {
+    this.finish();
+    if (this.res && !this.res.destroyed) this.res.destroy();
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.server.forget(this.id, this);
+  }
 }
 
 export class PortServer {
@@ -36,81 +93,39 @@ export class PortServer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ex of this.open.values()) this.abandon(ex);
+    for (const ex of [...this.open.values()]) ex.abandon();
     this.open.clear();
     this.outbox.flush();
     this.port.close();
   }
 
+  send(m: PortResponseMessage): void {
+    this.outbox.push(m);
+  }
+
+  forget(id: number, ex: Exchange): void {
+    if (this.open.get(id) === ex) this.open.delete(id);
+  }
+
   private receive(m: PortRequestMessage): void {
     switch (m.t) {
-      case 'req':
-        this.serve(m);
-        return;
-      case 'abort':
-      case 'close': {
-        const ex = this.open.get(m.id);
-        this.open.delete(m.id);
-        if (ex) this.abandon(ex);
-        return;
-      }
-      case 'ack': {
-        const ex = this.open.get(m.id);
-        if (!ex) return;
-        ex.inflight -= m.bytes;
-        if (ex.inflight < WINDOW && ex.body?.isPaused()) ex.body.resume();
-        return;
-      }
-    }
-  }
-
-  private abandon(ex: Exchange): void {
-    ex.abandoned = true;
-    ex.body?.destroy();
-  }
-
-  private serve(m: Extract<PortRequestMessage, { t: 'req' }>): void {
-    const id = m.id;
-    if (this.closed) {
-      this.outbox.push({ t: 'error', id, message: 'the API server is shutting down' });
-      return;
-    }
-    // No AbortSignal per request (they are costly at thousands a second): a request given up
-    // before its answer is dropped when the answer comes (watches answer at once).
-    const ex: Exchange = { abandoned: false, inflight: 0 };
-    this.open.set(id, ex);
-    this.loopback.send({ method: m.method, path: m.path, headers: m.headers, body: m.body }).then(
-      (body) => {
-        if (ex.abandoned || this.open.get(id) !== ex) {
-          body.destroy();
+      case 'req': {
+        if (this.closed) {
+          this.send({ t: 'error', id: m.id, message: 'the API server is shutting down' });
           return;
         }
-        ex.body = body;
-        this.outbox.push({ t: 'head', id, status: body.statusCode, headers: body.headers });
-        body.setEncoding('utf8');
-        body.on('data', (chunk: string) => {
-          ex.inflight += chunk.length;
-          this.outbox.push({ t: 'data', id, chunk });
-          if (ex.inflight >= WINDOW) body.pause();
-        });
-        body.once('end', () => {
-          if (this.open.get(id) !== ex) return;
-          this.open.delete(id);
-          this.outbox.push({ t: 'end', id });
-        });
-        body.once('close', () => {
-          if (this.open.get(id) !== ex) return;
-          // Closed without its end: the answer broke off, as a dropped connection.
-          this.open.delete(id);
-          this.outbox.push({ t: 'error', id, message: 'the connection closed before the response was complete' });
-        });
-      },
-      (err: unknown) => {
-        if (this.open.get(id) !== ex) return;
-        this.open.delete(id);
-        const e = err as Error;
-        this.outbox.push({ t: 'error', id, message: e.message, name: e.name });
-      },
-    );
+        const ex = new Exchange(m.id, this);
+        this.open.set(m.id, ex);
+        ex.res = this.loopback.dispatch({ method: m.method, path: m.path, headers: m.headers, body: m.body }, ex, () => ex.closed());
+        return;
+      }
+      case 'abort':
+      case 'close':
+        this.open.get(m.id)?.abandon();
+        return;
+      case 'ack':
+        this.open.get(m.id)?.acknowledge(m.bytes);
+        return;
+    }
   }
 }
