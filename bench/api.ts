@@ -2,8 +2,11 @@
 // Starts a real `kujira up` (child process, own data dir), then measures over HTTPS with
 // keep-alive: time to ready, pod creates/s at 1 and 32 clients with p50/p99, gets/s, listing
 // 10,000 pods, write-to-watch-event latency, the server's RSS idle and with 10,000 pods; and, in
-// the same run, the raw store alone (32 concurrent creates) for comparison.
+// the same run, the raw store alone (32 concurrent creates) for comparison, and the same creates
+// against a Node HTTPS server that does nothing (bench/https-floor-server.ts): the ceiling any API
+// server in Node reaches on this machine with its client beside it.
 // Prints a table and one JSON line.
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:https';
@@ -92,6 +95,30 @@ async function drive(total: number, concurrency: number, op: (i: number) => Prom
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
   return { perSec: total / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), errors };
+}
+
+/**
+ * Creates/s of a do-nothing Node HTTPS server (bench/https-floor-server.ts) over the same
+ * certificate, agent settings and bodies: no API server on this machine can answer faster.
+ */
+async function httpsFloor(pkiDir: string, ca: string, total: number): Promise<{ perSec: number; serverCpuUs: number }> {
+  const server = spawn(process.execPath, [fileURLToPath(new URL('./https-floor-server.js', import.meta.url)), join(pkiDir, 'apiserver.crt'), join(pkiDir, 'apiserver.key')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.stdout!.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
+      server.once('exit', (code) => reject(new Error(`https-floor-server exited with ${code}`)));
+    });
+    const agent = new Agent({ secureContext: createSecureContext({ ca }), keepAlive: true, maxSockets: 64 });
+    const client = new Client(new URL(`https://127.0.0.1:${port}`), agent);
+    await drive(1000, 32, async (i) => ((await client.call('POST', '/api/v1/namespaces/bench/pods', podBody(`warm-${i}`))).status === 201 ? 1 : 0));
+    const cpu0 = await cpuMs(server.pid!);
+    const r = await drive(total, 32, async (i) => ((await client.call('POST', '/api/v1/namespaces/bench/pods', podBody(`floor-${i}`))).status === 201 ? 1 : 0));
+    const serverCpuUs = Math.round((((await cpuMs(server.pid!)) - cpu0) * 1000) / total);
+    agent.destroy();
+    return { perSec: r.perSec, serverCpuUs };
+  } finally {
+    server.kill();
+  }
 }
 
 async function rawStore(total: number, concurrency: number): Promise<{ perSec: number; p50: number; p99: number }> {
@@ -195,6 +222,11 @@ async function main(): Promise<void> {
     lat.sort((a, b) => a - b);
     Object.assign(results, { watchEvents: lat.length, watchP50Ms: +percentile(lat, 50).toFixed(2), watchP99Ms: +percentile(lat, 99).toFixed(2) });
     agent.destroy();
+    await cluster.stop();
+
+    // The same creates against a Node HTTPS server that does nothing (same certificate and client).
+    const floor = await httpsFloor(join(cluster.dataDir, 'pki'), creds.ca, rest);
+    Object.assign(results, { httpsFloor32PerSec: Math.round(floor.perSec), httpsFloorServerCpuUsPerRequest: floor.serverCpuUs });
   } finally {
     await cluster.dispose();
   }
@@ -202,6 +234,7 @@ async function main(): Promise<void> {
   const raw = await rawStore(totalPods, 32);
   Object.assign(results, { rawStoreCreate32PerSec: Math.round(raw.perSec), rawStoreP99Ms: +raw.p99.toFixed(2) });
   results.apiToStoreRatio = +(Number(results.create32PerSec) / raw.perSec).toFixed(2);
+  results.httpsFloorToStoreRatio = +(Number(results.httpsFloor32PerSec) / raw.perSec).toFixed(2);
   results.cpus = `${cpus().length}x ${cpus()[0]?.model ?? '?'}`;
   results.node = process.version;
   results.loadAvg1m = +loadavg()[0].toFixed(2);
@@ -222,6 +255,8 @@ async function main(): Promise<void> {
     ['write → watch event', `p50 ${results.watchP50Ms} ms  p99 ${results.watchP99Ms} ms  (${results.watchEvents} events)`],
     ['raw store creates, 32 concurrent', `${results.rawStoreCreate32PerSec}/s  p99 ${results.rawStoreP99Ms} ms`],
     ['API / raw store', `${results.apiToStoreRatio}`],
+    ['do-nothing HTTPS server, same creates, 32 clients', `${results.httpsFloor32PerSec}/s  (${results.httpsFloorServerCpuUsPerRequest} µs server CPU each)`],
+    ['do-nothing HTTPS server / raw store', `${results.httpsFloorToStoreRatio}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
