@@ -9,7 +9,7 @@ export interface NewestRow {
   id: number;
   createRevision: number;
   deleted: boolean;
-  /** Shared, never copied: stored values are immutable for the store and its callers. */
+  /** Never changed by the store or its callers once written. */
   value: Buffer;
 }
 
@@ -36,8 +36,9 @@ export class NewestRows {
   /** Records the key's newest row, making it the most recent entry; evicts the oldest past the bound. */
   set(key: string, row: NewestRow): void {
     if (this.maxEntries <= 0) return;
+    const value = ownBytes(row.value);
     this.rows.delete(key);
-    this.rows.set(key, row);
+    this.rows.set(key, value === row.value ? row : { ...row, value });
     if (this.rows.size > this.maxEntries) {
       const oldest = this.rows.keys().next();
       if (!oldest.done) this.rows.delete(oldest.value);
@@ -53,4 +54,15 @@ export class NewestRows {
   forget(key: string, id: number): void {
     if (this.rows.get(key)?.id === id) this.rows.delete(key);
   }
+}
+
+/**
+ * The value in a memory block of its own. A small Buffer is often a view into a shared 8 KiB
+ * pool slab (Buffer.from(string) makes those): kept for long, it would pin the whole slab.
+ */
+function ownBytes(value: Buffer): Buffer {
+  if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) return value;
+  const own = Buffer.allocUnsafeSlow(value.byteLength);
+  value.copy(own);
+  return own;
 }
