@@ -72,13 +72,14 @@ afterEach(async () => {
 const cacheSizes = [
   { name: 'no cache', newestRowCacheSize: 0 },
   { name: 'one entry', newestRowCacheSize: 1 },
+  { name: 'a few bytes', newestRowCacheSize: undefined, newestRowCacheBytes: 5 },
   { name: 'default cache', newestRowCacheSize: undefined },
 ];
 
 describe('sqlite store: newest-row cache', () => {
   for (const size of cacheSizes) {
     it(`CAS outcomes, reads, events and stored rows are the same (${size.name})`, async () => {
-      const s = open({ newestRowCacheSize: size.newestRowCacheSize });
+      const s = open({ newestRowCacheSize: size.newestRowCacheSize, newestRowCacheBytes: size.newestRowCacheBytes });
       const events: string[] = [];
       const w = s.watch('/', {}, { onEvents: (evs) => void events.push(...evs.map(event)), onError: (e) => assert.fail(e) });
       const steps: [() => Promise<WriteResult | GetResult>, string][] = [

@@ -9,20 +9,36 @@ export interface NewestRow {
   id: number;
   createRevision: number;
   deleted: boolean;
-  /** Never changed by the store or its callers once written. */
+  /** Shared with the writer and watchers, never copied: nobody changes a stored value's bytes. */
   value: Buffer;
 }
 
 export class NewestRows {
   /** Insertion order is recency of the last write: the first entry is evicted first. */
   private readonly rows = new Map<string, NewestRow>();
+  /**
+   * Cached values per memory block. A small Buffer is often a view into a shared 8 KiB pool
+   * slab (Buffer.from(string) makes those), and keeping it keeps the whole slab: so the
+   * bound counts whole blocks, each once. (Copying each value out instead costs more CPU per
+   * write than the SELECT it saves.)
+   */
+  private readonly blocks = new Map<ArrayBufferLike, number>();
+  private blockBytes = 0;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number,
+  ) {}
 
   get size(): number {
     return this.rows.size;
+  }
+
+  /** Bytes of memory the cached values keep alive. */
+  get bytes(): number {
+    return this.blockBytes;
   }
 
   /** The key's newest row when known; counts a hit or a miss. */
@@ -33,15 +49,16 @@ export class NewestRows {
     return row;
   }
 
-  /** Records the key's newest row, making it the most recent entry; evicts the oldest past the bound. */
+  /** Records the key's newest row as the most recent entry; evicts the oldest past either bound. */
   set(key: string, row: NewestRow): void {
     if (this.maxEntries <= 0) return;
-    const value = ownBytes(row.value);
-    this.rows.delete(key);
-    this.rows.set(key, value === row.value ? row : { ...row, value });
-    if (this.rows.size > this.maxEntries) {
+    this.delete(key);
+    this.rows.set(key, row);
+    this.retain(row.value.buffer);
+    while (this.rows.size > this.maxEntries || this.blockBytes > this.maxBytes) {
       const oldest = this.rows.keys().next();
-      if (!oldest.done) this.rows.delete(oldest.value);
+      if (oldest.done) break;
+      this.delete(oldest.value);
     }
   }
 
@@ -52,17 +69,30 @@ export class NewestRows {
 
   /** Drops the key when its cached newest row is the row `id` (a row that no longer exists). */
   forget(key: string, id: number): void {
-    if (this.rows.get(key)?.id === id) this.rows.delete(key);
+    if (this.rows.get(key)?.id === id) this.delete(key);
   }
-}
 
-/**
- * The value in a memory block of its own. A small Buffer is often a view into a shared 8 KiB
- * pool slab (Buffer.from(string) makes those): kept for long, it would pin the whole slab.
- */
-function ownBytes(value: Buffer): Buffer {
-  if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) return value;
-  const own = Buffer.allocUnsafeSlow(value.byteLength);
-  value.copy(own);
-  return own;
+  private delete(key: string): void {
+    const row = this.rows.get(key);
+    if (!row) return;
+    this.rows.delete(key);
+    const block = row.value.buffer;
+    const refs = this.blocks.get(block)!;
+    if (refs > 1) {
+      this.blocks.set(block, refs - 1);
+    } else {
+      this.blocks.delete(block);
+      this.blockBytes -= block.byteLength;
+    }
+  }
+
+  private retain(block: ArrayBufferLike): void {
+    const refs = this.blocks.get(block);
+    if (refs !== undefined) {
+      this.blocks.set(block, refs + 1);
+    } else {
+      this.blocks.set(block, 1);
+      this.blockBytes += block.byteLength;
+    }
+  }
 }

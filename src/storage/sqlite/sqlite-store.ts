@@ -45,9 +45,11 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number;
   /**
    * How many keys' newest rows are kept in memory so that writes and gets of recently written
-   * keys need no SELECT. Default 50,000; 0 = none. Each entry holds the key's value once more.
+   * keys need no SELECT. Default 50,000; 0 = none.
    */
   newestRowCacheSize?: number;
+  /** Memory the cached rows' values may keep alive (counting whole Buffer pool slabs). Default 128 MiB. */
+  newestRowCacheBytes?: number;
 }
 
 const MAX_BATCH = 1000;
@@ -127,7 +129,7 @@ export class SqliteStore implements Store {
     this.compactRev = opened.compactRevision;
     this.compactDone = opened.compactDone;
     this.compactTarget = opened.compactRevision;
-    this.newest = new NewestRows(opts.newestRowCacheSize);
+    this.newest = new NewestRows(opts.newestRowCacheSize, opts.newestRowCacheBytes);
     this.applyBatch = db.transaction(
       (writes: PendingWrite[], results: WriteResult[], events: WatchEvent[], batchRows: Map<string, NewestRow>) => {
         for (const w of writes) results.push(this.apply(w.op, events, batchRows));
@@ -159,6 +161,7 @@ export class SqliteStore implements Store {
       watchBufferSize: options.watchBufferSize ?? 10_000,
       checkpointIntervalMs: options.checkpointIntervalMs ?? 30_000,
       newestRowCacheSize: options.newestRowCacheSize ?? 50_000,
+      newestRowCacheBytes: options.newestRowCacheBytes ?? 128 * 1024 * 1024,
     };
     const opened = openDb(opts.path);
     if (opts.durability === 'fsync' && opts.path !== ':memory:') {
@@ -551,8 +554,8 @@ export class SqliteStore implements Store {
   }
 
   /** Diagnostics (and tests): entries in the newest-row cache, and its lookups that hit or missed. */
-  newestRowCacheStats(): { entries: number; hits: number; misses: number } {
-    return { entries: this.newest.size, hits: this.newest.hits, misses: this.newest.misses };
+  newestRowCacheStats(): { entries: number; bytes: number; hits: number; misses: number } {
+    return { entries: this.newest.size, bytes: this.newest.bytes, hits: this.newest.hits, misses: this.newest.misses };
   }
 
   private assertOpen(): void {
