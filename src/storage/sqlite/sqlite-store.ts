@@ -23,6 +23,7 @@ import {
   type WriteResult,
 } from '../store.js';
 import { Fanout } from './fanout.js';
+import { NewestRows, type NewestRow } from './newest-rows.js';
 import { META, metaSet, openDb, type Db, type Durability } from './schema.js';
 
 export interface SqliteStoreOptions {
@@ -42,12 +43,21 @@ export interface SqliteStoreOptions {
   watchBufferSize?: number;
   /** How often the WAL is checkpointed and truncated. Default 30 s; 0 = only SQLite's own checkpoints. */
   checkpointIntervalMs?: number;
+  /**
+   * How many keys' newest rows are kept in memory so that writes and gets of recently written
+   * keys need no SELECT. Default 50,000; 0 = none.
+   */
+  newestRowCacheSize?: number;
+  /** Memory the cached rows' values may keep alive (counting whole Buffer pool slabs). Default 128 MiB. */
+  newestRowCacheBytes?: number;
 }
 
 const MAX_BATCH = 1000;
 const COMPACT_BATCH = 1000;
 const REPLAY_CHUNK = 1000;
 const EMPTY = Buffer.alloc(0);
+const SELECT_NEWEST =
+  'SELECT id, key, create_revision AS createRevision, deleted, value FROM kv WHERE key = ? ORDER BY id DESC LIMIT 1';
 
 interface Row {
   id: number;
@@ -96,7 +106,14 @@ export class SqliteStore implements Store {
   private compactTarget = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly statements = new Map<string, Statement>();
-  private readonly applyBatch: (writes: PendingWrite[], results: WriteResult[], events: WatchEvent[]) => void;
+  private readonly applyBatch: (
+    writes: PendingWrite[],
+    results: WriteResult[],
+    events: WatchEvent[],
+    batchRows: Map<string, NewestRow>,
+  ) => void;
+  /** Newest committed row of recently written keys (may include rows not yet published in 'fsync' mode). */
+  private readonly newest: NewestRows;
 
   // fsync durability: batches committed but not yet fsynced, and the one fsync in flight.
   private awaitingSync: CommittedBatch[] = [];
@@ -112,9 +129,12 @@ export class SqliteStore implements Store {
     this.compactRev = opened.compactRevision;
     this.compactDone = opened.compactDone;
     this.compactTarget = opened.compactRevision;
-    this.applyBatch = db.transaction((writes: PendingWrite[], results: WriteResult[], events: WatchEvent[]) => {
-      for (const w of writes) results.push(this.apply(w.op, events));
-    });
+    this.newest = new NewestRows(opts.newestRowCacheSize, opts.newestRowCacheBytes);
+    this.applyBatch = db.transaction(
+      (writes: PendingWrite[], results: WriteResult[], events: WatchEvent[], batchRows: Map<string, NewestRow>) => {
+        for (const w of writes) results.push(this.apply(w.op, events, batchRows));
+      },
+    );
     this.fanout = new Fanout(
       {
         read: (prefix, from, to, limit) => this.readHistory(prefix, from, to, limit),
@@ -140,6 +160,8 @@ export class SqliteStore implements Store {
       progressIntervalMs: options.progressIntervalMs ?? 1000,
       watchBufferSize: options.watchBufferSize ?? 10_000,
       checkpointIntervalMs: options.checkpointIntervalMs ?? 30_000,
+      newestRowCacheSize: options.newestRowCacheSize ?? 50_000,
+      newestRowCacheBytes: options.newestRowCacheBytes ?? 128 * 1024 * 1024,
     };
     const opened = openDb(opts.path);
     if (opts.durability === 'fsync' && opts.path !== ':memory:') {
@@ -168,9 +190,18 @@ export class SqliteStore implements Store {
   async get(key: string, opts?: { revision?: number }): Promise<GetResult> {
     this.assertOpen();
     const rev = this.readRevision(opts?.revision);
+    // The cached row is the key's newest committed one; when it is ≤ rev (so also published),
+    // it is the key's value at rev. A newer, committed but unpublished row ('fsync' mode) is
+    // never served: the read goes to SQLite at rev instead.
+    const cached = this.newest.get(key);
+    if (cached && cached.id <= rev) {
+      return { kv: cached.deleted ? undefined : kvOf(key, cached), revision: this.fanout.published };
+    }
     const row = this.stmt(
       'SELECT id, key, create_revision AS createRevision, deleted, value FROM kv WHERE key = ? AND id <= ? ORDER BY id DESC LIMIT 1',
     ).get(key, rev) as Row | undefined;
+    // At the newest committed revision the row found is the key's newest row.
+    if (row && !cached && rev === this.revision) this.newest.remember(key, newestOf(row));
     return { kv: row && !row.deleted ? toKv(row) : undefined, revision: this.fanout.published };
   }
 
@@ -258,14 +289,17 @@ export class SqliteStore implements Store {
     const before = this.revision;
     const results: WriteResult[] = [];
     const events: WatchEvent[] = [];
+    // The batch's view of its keys' newest rows; it reaches the cache only once committed.
+    const batchRows = new Map<string, NewestRow>();
     try {
-      this.applyBatch(writes, results, events);
+      this.applyBatch(writes, results, events, batchRows);
     } catch (err) {
       this.revision = before;
       const e = new Error(`store write failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       for (const w of writes) w.reject(e);
       return;
     }
+    for (const [key, row] of batchRows) this.newest.set(key, row);
     const batch: CommittedBatch = { writes, results, events, revision: this.revision };
     if (this.opts.durability === 'fsync' && this.opts.path !== ':memory:') {
       this.awaitingSync.push(batch);
@@ -275,18 +309,28 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The key's newest row as this batch sees it: its own earlier writes, the cache, else SQLite. */
+  private newestRow(key: string, batchRows: Map<string, NewestRow>): NewestRow | undefined {
+    const known = batchRows.get(key) ?? this.newest.get(key);
+    if (known) return known;
+    const row = this.stmt(SELECT_NEWEST).get(key) as Row | undefined;
+    if (!row) return undefined;
+    const found = newestOf(row);
+    batchRows.set(key, found);
+    return found;
+  }
+
   /** One guarded write inside the batch transaction. */
-  private apply(op: WriteOp, events: WatchEvent[]): WriteResult {
-    const cur = this.stmt(
-      'SELECT id, key, create_revision AS createRevision, deleted, value FROM kv WHERE key = ? ORDER BY id DESC LIMIT 1',
-    ).get(op.key) as Row | undefined;
-    const current = cur && !cur.deleted ? toKv(cur) : undefined;
+  private apply(op: WriteOp, events: WatchEvent[], batchRows: Map<string, NewestRow>): WriteResult {
+    const cur = this.newestRow(op.key, batchRows);
+    const current = cur && !cur.deleted ? kvOf(op.key, cur) : undefined;
     const prevRevision = cur ? cur.id : 0;
     switch (op.kind) {
       case 'create': {
         if (current) return { ok: false, current };
         const rev = this.revision + 1;
-        if (!this.insert(rev, op.key, rev, prevRevision, 0, op.value)) return this.conflict(op.key);
+        if (!this.insert(rev, op.key, rev, prevRevision, 0, op.value)) return this.conflict(op.key, batchRows);
+        batchRows.set(op.key, { id: rev, createRevision: rev, deleted: false, value: op.value });
         const kv: KeyValue = { key: op.key, value: op.value, createRevision: rev, modRevision: rev };
         events.push({ type: 'put', kv, prevKv: undefined });
         return { ok: true, revision: rev, kv };
@@ -294,7 +338,8 @@ export class SqliteStore implements Store {
       case 'update': {
         if (!current || current.modRevision !== op.expected) return { ok: false, current };
         const rev = this.revision + 1;
-        if (!this.insert(rev, op.key, current.createRevision, prevRevision, 0, op.value)) return this.conflict(op.key);
+        if (!this.insert(rev, op.key, current.createRevision, prevRevision, 0, op.value)) return this.conflict(op.key, batchRows);
+        batchRows.set(op.key, { id: rev, createRevision: current.createRevision, deleted: false, value: op.value });
         const kv: KeyValue = { key: op.key, value: op.value, createRevision: current.createRevision, modRevision: rev };
         events.push({ type: 'put', kv, prevKv: current });
         return { ok: true, revision: rev, kv };
@@ -304,7 +349,9 @@ export class SqliteStore implements Store {
           return { ok: false, current };
         }
         const rev = this.revision + 1;
-        if (!this.insert(rev, op.key, current.createRevision, prevRevision, 1, EMPTY)) return this.conflict(op.key);
+        if (!this.insert(rev, op.key, current.createRevision, prevRevision, 1, EMPTY)) return this.conflict(op.key, batchRows);
+        // The tombstone's id is the prev_revision of the key's next create.
+        batchRows.set(op.key, { id: rev, createRevision: current.createRevision, deleted: true, value: EMPTY });
         events.push({
           type: 'delete',
           kv: { key: op.key, value: EMPTY, createRevision: 0, modRevision: rev },
@@ -329,10 +376,10 @@ export class SqliteStore implements Store {
     return true;
   }
 
-  private conflict(key: string): WriteResult {
-    const cur = this.stmt(
-      'SELECT id, key, create_revision AS createRevision, deleted, value FROM kv WHERE key = ? ORDER BY id DESC LIMIT 1',
-    ).get(key) as Row | undefined;
+  /** A racing writer won: what the table holds now replaces whatever this batch believed. */
+  private conflict(key: string, batchRows: Map<string, NewestRow>): WriteResult {
+    const cur = this.stmt(SELECT_NEWEST).get(key) as Row | undefined;
+    if (cur) batchRows.set(key, newestOf(cur));
     return { ok: false, current: cur && !cur.deleted ? toKv(cur) : undefined };
   }
 
@@ -432,14 +479,20 @@ export class SqliteStore implements Store {
    */
   private async runCompaction(): Promise<void> {
     const selectBatch = this.stmt(
-      'SELECT id, prev_revision AS prev, deleted FROM kv WHERE id >= ? AND id < ? ORDER BY id LIMIT ?',
+      'SELECT id, prev_revision AS prev, deleted, key FROM kv WHERE id >= ? AND id < ? ORDER BY id LIMIT ?',
     );
     const del = this.stmt('DELETE FROM kv WHERE id = ?');
     const step = this.db.transaction((from: number, target: number): number => {
-      const rows = selectBatch.all(from, target, COMPACT_BATCH) as { id: number; prev: number; deleted: number }[];
+      const rows = selectBatch.all(from, target, COMPACT_BATCH) as { id: number; prev: number; deleted: number; key: string }[];
       for (const r of rows) {
+        // A superseded row is never its key's newest, but a tombstone may be: then the key has
+        // no row left, and its next create must see none (prev_revision 0). Forgetting early
+        // is harmless should this step roll back: a miss reads SQLite.
         if (r.prev > 0) del.run(r.prev);
-        if (r.deleted) del.run(r.id);
+        if (r.deleted) {
+          del.run(r.id);
+          this.newest.forget(r.key, r.id);
+        }
       }
       const done = rows.length < COMPACT_BATCH ? target : rows[rows.length - 1]!.id + 1;
       metaSet(this.db, META.compactDone, done);
@@ -500,6 +553,11 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Diagnostics (and tests): entries in the newest-row cache, and its lookups that hit or missed. */
+  newestRowCacheStats(): { entries: number; bytes: number; hits: number; misses: number } {
+    return { entries: this.newest.size, bytes: this.newest.bytes, hits: this.newest.hits, misses: this.newest.misses };
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
@@ -519,6 +577,14 @@ export class SqliteStore implements Store {
 
 function toKv(row: Row): KeyValue {
   return { key: row.key, value: row.value, createRevision: row.createRevision, modRevision: row.id };
+}
+
+function kvOf(key: string, row: NewestRow): KeyValue {
+  return { key, value: row.value, createRevision: row.createRevision, modRevision: row.id };
+}
+
+function newestOf(row: Row): NewestRow {
+  return { id: row.id, createRevision: row.createRevision, deleted: row.deleted !== 0, value: row.value };
 }
 
 function toBuffer(value: Uint8Array): Buffer {
