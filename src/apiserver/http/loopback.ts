@@ -235,8 +235,15 @@ export class DirectResponseBody extends Readable implements ResponseSink {
 /** A request target's sockets, for code that looks at them (authentication finds no certificate). */
 const localSocket = Object.freeze({ remoteAddress: '127.0.0.1', remotePort: 0, remoteFamily: 'IPv4', localAddress: '127.0.0.1', localPort: 0, encrypted: false, authorized: false });
 
+/** A request whose whole body is already in memory: `readBody` takes it without streaming it. */
+export interface CompleteBodyRequest {
+  readonly completeBody: Buffer;
+}
+
+const NO_BODY = Buffer.alloc(0);
+
 /** The request as the handler sees it: an IncomingMessage's fields over an already-complete body. */
-class LocalRequest extends Readable {
+class LocalRequest extends Readable implements CompleteBodyRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
@@ -246,7 +253,9 @@ class LocalRequest extends Readable {
   readonly httpVersionMinor = 1;
   readonly socket = localSocket;
   readonly connection = localSocket;
+  readonly completeBody: Buffer;
   complete = true;
+  private streamed = false;
 
   constructor(req: DirectRequest) {
     super();
@@ -260,11 +269,16 @@ class LocalRequest extends Readable {
     }
     this.headers = headers;
     this.rawHeaders = raw;
-    if (req.body !== undefined && req.body !== '') this.push(Buffer.from(req.body, 'utf8'));
-    this.push(null);
+    this.completeBody = req.body ? Buffer.from(req.body, 'utf8') : NO_BODY;
   }
 
-  override _read(): void {}
+  // Only code that reads the request as a stream pays for the stream.
+  override _read(): void {
+    if (this.streamed) return;
+    this.streamed = true;
+    if (this.completeBody.length > 0) this.push(this.completeBody);
+    this.push(null);
+  }
 }
 
 /** The response as the handler writes it: a ServerResponse's fields; what is written goes to the sink. */

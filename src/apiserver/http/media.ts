@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, errors } from '../../api/errors.js';
 import { decodeKubernetesProtobuf } from '../protobuf/index.js';
+import type { CompleteBodyRequest } from './loopback.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -64,6 +65,9 @@ export function negotiate(accept: string | undefined, allowTransform: boolean): 
 }
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {
+  // The in-process entrance hands over the whole body at once.
+  const complete = (req as Partial<CompleteBodyRequest>).completeBody;
+  if (complete !== undefined) return complete.length > MAX_BODY_BYTES ? Promise.reject(errors.tooLarge()) : Promise.resolve(complete);
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > MAX_BODY_BYTES) {
