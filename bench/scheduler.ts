@@ -4,7 +4,7 @@
 // the API as fast as it can from this process, and watches until every one is bound.
 // Also measures the scheduling step alone (no API) as the scheduler's own ceiling.
 //
-//   node dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--concurrency 64] [--controllers '*,-metrics-scraper'] [--idle-seconds 15]
+//   node dist/bench/scheduler.js [--nodes 1000] [--pods 10000] [--concurrency 64] [--controllers '*,-metrics-scraper'] [--idle-seconds 15] [--component-thread auto|true|false]
 // Prints a table and one JSON line (prefix `BENCH `).
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -80,13 +80,15 @@ async function main(): Promise<void> {
   const idleSeconds = arg('idle-seconds', 15);
   const ci = process.argv.indexOf('--controllers');
   const controllers = ci >= 0 ? process.argv[ci + 1]! : '*';
+  const ti = process.argv.indexOf('--component-thread');
+  const componentThread = ti >= 0 ? process.argv[ti + 1]! : 'auto';
   const ns = 'default';
   const nodeFlags = useKujiraNodeFlags();
   const loadAvg1m = Number(loadavg()[0]!.toFixed(2));
   const algo = algorithmOnly(nodeCount, podCount);
   console.log(`scheduling step alone: ${podCount} pods on ${nodeCount} nodes in ${algo.seconds}s = ${algo.podsPerSecond} pods/s`);
   const t0 = performance.now();
-  const cluster = await TestCluster.start({ extraArgs: [`--controllers=${controllers}`, '--runtime', 'simulated', '--simulated-nodes', String(nodeCount)], timeoutMs: 120_000 });
+  const cluster = await TestCluster.start({ extraArgs: [`--controllers=${controllers}`, '--runtime', 'simulated', '--simulated-nodes', String(nodeCount), '--component-thread', componentThread], timeoutMs: 120_000 });
   const client = KubeClient.fromKubeconfig(cluster.kubeconfig);
   try {
     const nodesApi = client.resource(NODES);
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
       bench: 'scheduler',
       nodes: nodeCount,
       controllers,
+      componentThread,
       pods: podCount,
       seconds: Number(seconds.toFixed(2)),
       podsPerSecond: Math.round(podCount / seconds),
