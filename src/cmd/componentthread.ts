@@ -130,18 +130,24 @@ export function startComponentThread(opts: {
           return;
       }
     });
-    worker.on('error', (err) => {
-      if (!ready) return fail(err);
-      if (stopping) return;
-      // As an uncaught exception in a component on the main thread: the process goes down with it.
+    let crashed = false;
+    // As an uncaught exception in a component on the main thread: the process goes down with it.
+    const crash = (err: Error): void => {
+      if (crashed || stopping) return;
+      crashed = true;
       ctx.log.error('the component thread crashed', { err: err.message });
       setImmediate(() => {
         throw err;
       });
+    };
+    worker.on('error', (err) => {
+      if (!ready) return fail(err);
+      crash(err);
     });
     worker.once('exit', (code) => {
       server.close();
       if (!ready) reject(new Error(`the component thread exited (code ${code}) before its components started`));
+      else crash(new Error(`the component thread exited (code ${code}) while its components were running`));
     });
   });
 }
