@@ -8,7 +8,8 @@ import { KujiraUp, eventually } from '../support/controllers-cluster.js';
 describe('Deployments on the full stack (scheduler + simulated nodes)', () => {
   let c: KujiraUp;
   before(async () => {
-    c = await KujiraUp.start({ fullStack: { simulatedNodes: 2 } });
+    // The components on a thread of their own, as in large clusters (the services e2e covers one thread).
+    c = await KujiraUp.start({ fullStack: { simulatedNodes: 2, componentThread: true } });
   });
   after(async () => {
     await c?.stop();

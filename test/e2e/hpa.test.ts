@@ -113,6 +113,9 @@ describe('horizontal pod autoscaling on simulated nodes', () => {
         '1s',
         '--horizontal-pod-autoscaler-downscale-stabilization',
         '3s',
+        // The autoscaler on the component thread reads metrics.k8s.io, served beside the API server.
+        '--component-thread',
+        'true',
       ],
     });
     await eventually(async () => (await c.k(['get', 'nodes', '--no-headers'])).split('\n').filter((l) => /\sReady\s/.test(l)).length === 2, '2 Ready nodes', 20_000);

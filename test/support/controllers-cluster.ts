@@ -18,7 +18,7 @@ export interface ClusterOptions {
    * Run every in-process component of `kujira up` (controller manager, scheduler,
    * simulated nodes) instead of the API server alone with our own controllers and fake kubelet.
    */
-  fullStack?: { simulatedNodes: number };
+  fullStack?: { simulatedNodes: number; componentThread?: boolean };
   /**
    * Run the controller manager in this process with these options (short periods for
    * tests), also with `fullStack`, whose own controller manager is then left out.
@@ -42,7 +42,12 @@ export class KujiraUp {
   static async start(opts: ClusterOptions = {}): Promise<KujiraUp> {
     const ownManager = !opts.fullStack || opts.manager !== undefined;
     const components = opts.fullStack
-      ? [`--controllers=*${ownManager ? ',-controller-manager' : ''}`, '--simulated-nodes', String(opts.fullStack.simulatedNodes)]
+      ? [
+          `--controllers=*${ownManager ? ',-controller-manager' : ''}`,
+          '--simulated-nodes',
+          String(opts.fullStack.simulatedNodes),
+          ...(opts.fullStack.componentThread ? ['--component-thread', 'true'] : []),
+        ]
       : [];
     const cluster = await TestCluster.start({ extraArgs: ['--runtime', 'simulated', ...components], timeoutMs: 30_000 });
     const c = new KujiraUp(cluster, KubeClient.fromKubeconfig(cluster.kubeconfig, { userAgent: 'controllers-e2e' }));
